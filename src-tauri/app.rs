@@ -1,0 +1,101 @@
+//! The desktop shell (feature `gui`): a Tauri window over the same core the hub runs.
+//! Commands are thin calls into [`Core`]; every hub frame is forwarded to the window as the
+//! `hub://message` event, so the UI sees one protocol in the window and in a browser.
+
+use crate::config::{AppConfig, Overrides};
+use crate::error::CommandError;
+use crate::pipeline::Core;
+use crate::runtime::{self, Running, StartError};
+use serde_json::Value;
+use std::sync::Mutex;
+use tauri::{Emitter, Manager, RunEvent, State};
+use thiserror::Error;
+
+pub const MESSAGE_EVENT: &str = "hub://message";
+
+#[derive(Debug, Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error(transparent)]
+    Start(#[from] StartError),
+    #[error("desktop window failed: {0}")]
+    Tauri(#[from] tauri::Error),
+}
+
+#[tauri::command]
+async fn list_stations(core: State<'_, Core>) -> Result<Value, CommandError> {
+    Ok(core.stations_json())
+}
+
+#[tauri::command]
+async fn station_readings(
+    core: State<'_, Core>,
+    station_id: String,
+    parameter: String,
+    from: Option<String>,
+    to: Option<String>,
+) -> Result<Value, CommandError> {
+    core.readings_json(&station_id, &parameter, from.as_deref(), to.as_deref())
+        .await
+}
+
+/// Hub address, so the window can show where LAN devices should connect.
+#[tauri::command]
+fn hub_info(running: State<'_, Mutex<Option<Running>>>) -> Value {
+    let addr = running
+        .lock()
+        .ok()
+        .and_then(|r| r.as_ref().map(|r| r.hub_addr.to_string()));
+    serde_json::json!({"listen": addr})
+}
+
+/// Starts the core, then the window; runs until the window closes.
+#[cfg_attr(mobile, tauri::mobile_entry_point)]
+pub fn run() -> Result<(), AppError> {
+    let cfg = AppConfig::load(&Overrides::default())?;
+    // The core runs on Tauri's tokio runtime, started before the window so a port conflict
+    // is reported as an error instead of an empty window.
+    let running = tauri::async_runtime::block_on(runtime::start(&cfg))?;
+    tracing::info!(hub = %running.hub_addr, "core started");
+    let core = running.core.clone();
+    let app = tauri::Builder::default()
+        .manage(core.clone())
+        .manage(Mutex::new(Some(running)))
+        .invoke_handler(tauri::generate_handler![list_stations, station_readings, hub_info])
+        .setup(move |app| {
+            let handle = app.handle().clone();
+            let mut rx = core.subscribe();
+            tauri::async_runtime::spawn(async move {
+                use tokio::sync::broadcast::error::RecvError;
+                loop {
+                    match rx.recv().await {
+                        Ok(o) => {
+                            if let Ok(v) = serde_json::from_str::<Value>(&o.frame) {
+                                let _ = handle.emit(MESSAGE_EVENT, v);
+                            }
+                        }
+                        Err(RecvError::Lagged(n)) => {
+                            let _ = handle.emit(
+                                MESSAGE_EVENT,
+                                serde_json::json!({"type": "error", "code": "lagged", "message": format!("lagged: {n} updates dropped")}),
+                            );
+                        }
+                        Err(RecvError::Closed) => break,
+                    }
+                }
+            });
+            Ok(())
+        })
+        .build(tauri::generate_context!())?;
+    app.run(|handle, event| {
+        if let RunEvent::Exit = event {
+            let state = handle.state::<Mutex<Option<Running>>>();
+            let running = state.lock().ok().and_then(|mut r| r.take());
+            if let Some(r) = running {
+                tauri::async_runtime::block_on(r.shutdown());
+            }
+        }
+    });
+    Ok(())
+}

@@ -1,0 +1,74 @@
+//! Command-line interface: `purehealth` (desktop window), `purehealth hub`, `purehealth demo`.
+
+use crate::config::Overrides;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "purehealth",
+    version,
+    about = "Pure Health: live river and lake water quality"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the headless core: MQTT ingest, SQLite cache and the WebSocket/HTTP hub.
+    Hub(HubArgs),
+    /// Replay real monitoring records as live MQTT sensor readings.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args, Default)]
+pub struct HubArgs {
+    /// TOML configuration file (also PUREHEALTH_CONFIG).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Where the database lives (also PUREHEALTH_DATA_DIR; default: the platform data directory).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Address the hub listens on (also PUREHEALTH_LISTEN; default 127.0.0.1:8080).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// External MQTT broker, e.g. mqtt://127.0.0.1:1883 (also PUREHEALTH_MQTT_URL).
+    /// Without it an embedded broker is started.
+    #[arg(long, value_name = "URL")]
+    pub mqtt: Option<String>,
+    /// Address of the embedded broker (also PUREHEALTH_BROKER_LISTEN; default 127.0.0.1:1883).
+    #[arg(long, value_name = "ADDR")]
+    pub broker_listen: Option<String>,
+    /// Also run the demo feed in-process.
+    #[arg(long)]
+    pub demo: bool,
+    /// Replay speed of the demo feed (1 = real time; default 300).
+    #[arg(long, value_name = "N")]
+    pub demo_speed: Option<f64>,
+}
+
+impl HubArgs {
+    pub fn overrides(&self) -> Overrides {
+        Overrides {
+            config: self.config.clone(),
+            data_dir: self.data_dir.clone(),
+            listen: self.listen.clone(),
+            mqtt_url: self.mqtt.clone(),
+            broker_listen: self.broker_listen.clone(),
+            demo: self.demo,
+            demo_speed: self.demo_speed,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Broker to publish to.
+    #[arg(long, value_name = "URL", default_value = "mqtt://127.0.0.1:1883")]
+    pub mqtt: String,
+    /// Replay speed (1 = real time: one 15-minute record every 15 minutes).
+    #[arg(long, value_name = "N", default_value_t = 300.0)]
+    pub speed: f64,
+}

@@ -1,0 +1,369 @@
+//! Configuration: embedded defaults, then an optional TOML file, then `PUREHEALTH_*`
+//! environment variables, then command-line flags; validated once into [`AppConfig`].
+
+use chrono::{DateTime, LocalResult, NaiveDateTime, TimeZone, Utc};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path} is invalid: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error(
+        "{field}: `{value}` is not a valid socket address (expected host:port, e.g. 127.0.0.1:8080)"
+    )]
+    Addr { field: &'static str, value: String },
+    #[error("{field}: `{value}` is not an MQTT URL (expected mqtt://host:port)")]
+    MqttUrl { field: &'static str, value: String },
+    #[error("timezone: `{0}` is not `local` or an IANA zone name such as Asia/Kolkata")]
+    TimeZone(String),
+    #[error("no data directory: pass --data-dir or set PUREHEALTH_DATA_DIR")]
+    NoDataDir,
+    #[error("demo_speed must be a number between 1 and 100000, got {0}")]
+    DemoSpeed(f64),
+}
+
+/// How naive sensor timestamps are read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TimeZoneSetting {
+    Local,
+    Named(chrono_tz::Tz),
+}
+
+impl TimeZoneSetting {
+    pub fn parse(s: &str) -> Result<Self, ConfigError> {
+        if s.eq_ignore_ascii_case("local") {
+            return Ok(TimeZoneSetting::Local);
+        }
+        s.parse::<chrono_tz::Tz>()
+            .map(TimeZoneSetting::Named)
+            .map_err(|_| ConfigError::TimeZone(s.to_string()))
+    }
+
+    /// The UTC instant of a naive local time; in a DST fold the earlier instant, in a gap none.
+    pub fn to_utc(&self, naive: NaiveDateTime) -> Option<DateTime<Utc>> {
+        fn pick<T: TimeZone>(r: LocalResult<DateTime<T>>) -> Option<DateTime<Utc>> {
+            r.earliest().map(|t| t.with_timezone(&Utc))
+        }
+        match self {
+            TimeZoneSetting::Local => pick(chrono::Local.from_local_datetime(&naive)),
+            TimeZoneSetting::Named(tz) => pick(tz.from_local_datetime(&naive)),
+        }
+    }
+}
+
+/// Where sensor readings come from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MqttMode {
+    /// Run the embedded broker on this address and subscribe to it.
+    Embedded { listen: SocketAddr },
+    /// Subscribe to an external broker (e.g. mosquitto).
+    External { host: String, port: u16 },
+}
+
+impl MqttMode {
+    /// `host:port` a client (our ingest, the demo feed) connects to.
+    pub fn broker_address(&self) -> (String, u16) {
+        match self {
+            MqttMode::Embedded { listen } => (listen.ip().to_string(), listen.port()),
+            MqttMode::External { host, port } => (host.clone(), *port),
+        }
+    }
+}
+
+/// Validated configuration.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    pub data_dir: PathBuf,
+    pub listen: SocketAddr,
+    pub mqtt: MqttMode,
+    pub mqtt_client_id: String,
+    pub timezone: TimeZoneSetting,
+    pub demo: bool,
+    pub demo_speed: f64,
+}
+
+/// The config file format; every key optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub data_dir: Option<PathBuf>,
+    pub listen: Option<String>,
+    pub mqtt_url: Option<String>,
+    pub broker_listen: Option<String>,
+    pub mqtt_client_id: Option<String>,
+    pub timezone: Option<String>,
+    pub demo: Option<bool>,
+    pub demo_speed: Option<f64>,
+}
+
+/// Values given on the command line (None = not given).
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub config: Option<PathBuf>,
+    pub data_dir: Option<PathBuf>,
+    pub listen: Option<String>,
+    pub mqtt_url: Option<String>,
+    pub broker_listen: Option<String>,
+    pub demo: bool,
+    pub demo_speed: Option<f64>,
+}
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+pub const DEFAULT_BROKER_LISTEN: &str = "127.0.0.1:1883";
+
+impl AppConfig {
+    /// Builds the configuration from CLI overrides and the process environment.
+    pub fn load(cli: &Overrides) -> Result<AppConfig, ConfigError> {
+        Self::load_with(cli, |k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+    }
+
+    /// As [`AppConfig::load`], with an injectable environment (for tests).
+    pub fn load_with(
+        cli: &Overrides,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<AppConfig, ConfigError> {
+        let config_path = cli
+            .config
+            .clone()
+            .or_else(|| env("PUREHEALTH_CONFIG").map(PathBuf::from));
+        let file = match &config_path {
+            Some(p) => read_file(p)?,
+            None => FileConfig::default(),
+        };
+        // Precedence: CLI > environment > file > default.
+        let pick = |c: &Option<String>, var: &str, f: &Option<String>| {
+            c.clone().or_else(|| env(var)).or_else(|| f.clone())
+        };
+        let data_dir = cli
+            .data_dir
+            .clone()
+            .or_else(|| env("PUREHEALTH_DATA_DIR").map(PathBuf::from))
+            .or(file.data_dir)
+            .or_else(default_data_dir)
+            .ok_or(ConfigError::NoDataDir)?;
+        let listen_s = pick(&cli.listen, "PUREHEALTH_LISTEN", &file.listen)
+            .unwrap_or_else(|| DEFAULT_LISTEN.into());
+        let listen = parse_addr("listen", &listen_s)?;
+        let mqtt = match pick(&cli.mqtt_url, "PUREHEALTH_MQTT_URL", &file.mqtt_url) {
+            Some(url) => parse_mqtt_url("mqtt_url", &url)?,
+            None => {
+                let b = pick(
+                    &cli.broker_listen,
+                    "PUREHEALTH_BROKER_LISTEN",
+                    &file.broker_listen,
+                )
+                .unwrap_or_else(|| DEFAULT_BROKER_LISTEN.into());
+                MqttMode::Embedded {
+                    listen: parse_addr("broker_listen", &b)?,
+                }
+            }
+        };
+        let timezone = match env("PUREHEALTH_TIMEZONE").or(file.timezone) {
+            Some(tz) => TimeZoneSetting::parse(&tz)?,
+            None => TimeZoneSetting::Local,
+        };
+        let demo = cli.demo
+            || env("PUREHEALTH_DEMO").is_some_and(|v| v == "1" || v == "true")
+            || file.demo.unwrap_or(false);
+        let demo_speed = cli.demo_speed.or(file.demo_speed).unwrap_or(300.0);
+        if !(1.0..=100_000.0).contains(&demo_speed) {
+            return Err(ConfigError::DemoSpeed(demo_speed));
+        }
+        let mqtt_client_id = file
+            .mqtt_client_id
+            .unwrap_or_else(|| format!("purehealth-hub-{}", listen.port()));
+        Ok(AppConfig {
+            data_dir,
+            listen,
+            mqtt,
+            mqtt_client_id,
+            timezone,
+            demo,
+            demo_speed,
+        })
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    toml::from_str(&text).map_err(|e| ConfigError::Parse {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })
+}
+
+fn default_data_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("org", "PureHealth", "purehealth")
+        .map(|d| d.data_dir().to_path_buf())
+}
+
+pub fn parse_addr(field: &'static str, s: &str) -> Result<SocketAddr, ConfigError> {
+    s.trim().parse().map_err(|_| ConfigError::Addr {
+        field,
+        value: s.to_string(),
+    })
+}
+
+/// Parses `mqtt://host[:port]` (port 1883 by default).
+pub fn parse_mqtt_url(field: &'static str, s: &str) -> Result<MqttMode, ConfigError> {
+    let err = || ConfigError::MqttUrl {
+        field,
+        value: s.to_string(),
+    };
+    let rest = s.trim().strip_prefix("mqtt://").ok_or_else(err)?;
+    let rest = rest.trim_end_matches('/');
+    let (host, port) = match rest.rsplit_once(':') {
+        Some((h, p)) => (h, p.parse::<u16>().map_err(|_| err())?),
+        None => (rest, 1883),
+    };
+    if host.is_empty() || host.contains('/') || port == 0 {
+        return Err(err());
+    }
+    Ok(MqttMode::External {
+        host: host.to_string(),
+        port,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn load(cli: Overrides, env: &[(&str, &str)]) -> Result<AppConfig, ConfigError> {
+        let env: HashMap<String, String> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        AppConfig::load_with(&cli, |k| env.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_then_env_then_cli() {
+        let c = load(
+            Overrides {
+                data_dir: Some("/tmp/x".into()),
+                ..Default::default()
+            },
+            &[],
+        )
+        .unwrap();
+        assert_eq!(c.listen.to_string(), DEFAULT_LISTEN);
+        assert_eq!(
+            c.mqtt,
+            MqttMode::Embedded {
+                listen: DEFAULT_BROKER_LISTEN.parse().unwrap()
+            }
+        );
+        let c = load(
+            Overrides {
+                data_dir: Some("/tmp/x".into()),
+                ..Default::default()
+            },
+            &[
+                ("PUREHEALTH_LISTEN", "127.0.0.1:9000"),
+                ("PUREHEALTH_MQTT_URL", "mqtt://broker.lan:1884"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(c.listen.port(), 9000);
+        assert_eq!(
+            c.mqtt,
+            MqttMode::External {
+                host: "broker.lan".into(),
+                port: 1884
+            }
+        );
+        let c = load(
+            Overrides {
+                data_dir: Some("/tmp/x".into()),
+                listen: Some("127.0.0.1:9001".into()),
+                ..Default::default()
+            },
+            &[("PUREHEALTH_LISTEN", "127.0.0.1:9000")],
+        )
+        .unwrap();
+        assert_eq!(c.listen.port(), 9001);
+    }
+
+    #[test]
+    fn bad_values_name_the_field() {
+        let o = || Overrides {
+            data_dir: Some("/tmp/x".into()),
+            ..Default::default()
+        };
+        let e = load(
+            Overrides {
+                listen: Some("nonsense".into()),
+                ..o()
+            },
+            &[],
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("listen: `nonsense`"), "{e}");
+        let e = load(
+            Overrides {
+                mqtt_url: Some("http://x".into()),
+                ..o()
+            },
+            &[],
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("mqtt_url"), "{e}");
+        let e = load(o(), &[("PUREHEALTH_TIMEZONE", "Mars/Olympus")]).unwrap_err();
+        assert!(e.to_string().contains("Mars/Olympus"), "{e}");
+        let e = load(
+            Overrides {
+                demo_speed: Some(0.0),
+                ..o()
+            },
+            &[],
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("demo_speed"), "{e}");
+    }
+
+    #[test]
+    fn config_file_is_read_and_unknown_keys_rejected() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("c.toml");
+        std::fs::write(
+            &p,
+            "listen = \"127.0.0.1:7000\"\ntimezone = \"Asia/Kolkata\"\n",
+        )
+        .unwrap();
+        let c = load(
+            Overrides {
+                config: Some(p.clone()),
+                data_dir: Some("/tmp/x".into()),
+                ..Default::default()
+            },
+            &[],
+        )
+        .unwrap();
+        assert_eq!(c.listen.port(), 7000);
+        assert_eq!(c.timezone, TimeZoneSetting::Named(chrono_tz::Asia::Kolkata));
+        std::fs::write(&p, "lisen = 1\n").unwrap();
+        let e = load(
+            Overrides {
+                config: Some(p),
+                data_dir: Some("/tmp/x".into()),
+                ..Default::default()
+            },
+            &[],
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("lisen"), "{e}");
+    }
+}

@@ -1,0 +1,97 @@
+//! REST handlers: `/health`, `/stats` (original shapes plus extra keys) and `/api/stations…`.
+
+use super::HubState;
+use crate::error::CommandError;
+use crate::model::fmt_time;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+impl IntoResponse for CommandError {
+    fn into_response(self) -> Response {
+        let status = match self {
+            CommandError::UnknownStation(_) => StatusCode::NOT_FOUND,
+            CommandError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            CommandError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        (status, Json(json!(self))).into_response()
+    }
+}
+
+pub async fn health(State(s): State<HubState>) -> Json<Value> {
+    let (active, subs) = {
+        let m = s.clients.lock();
+        (m.len(), m.values().map(|v| v.len()).sum::<usize>())
+    };
+    let readings = s.core.store.reading_count().await.ok();
+    Json(json!({
+        "status": "healthy",
+        "timestamp": fmt_time(chrono::Utc::now()),
+        "active_clients": active,
+        "subscriptions": subs,
+        "uptime_s": s.started.elapsed().as_secs(),
+        "version": env!("CARGO_PKG_VERSION"),
+        "stations": s.core.station_count(),
+        "mqtt": s.core.stats.to_json(),
+        "db": {"path": s.core.store.path().display().to_string(), "readings": readings},
+    }))
+}
+
+pub async fn stats(State(s): State<HubState>) -> Json<Value> {
+    let m = s.clients.lock();
+    let mut by_station: BTreeMap<String, usize> = BTreeMap::new();
+    for set in m.values() {
+        for id in set {
+            *by_station.entry(id.clone()).or_default() += 1;
+        }
+    }
+    Json(json!({
+        "active_connections": m.len(),
+        // Only stations with at least one subscriber (the original inflated this).
+        "stations_monitored": by_station.len(),
+        "total_subscriptions": by_station.values().sum::<usize>(),
+        "subscriptions_by_station": by_station,
+        "uptime_s": s.started.elapsed().as_secs(),
+        "sources": {"mqtt": s.core.stats.to_json()},
+        "ws_lagged_frames": s.core.stats.ws_lagged.load(std::sync::atomic::Ordering::Relaxed),
+    }))
+}
+
+pub async fn stations(State(s): State<HubState>) -> Json<Value> {
+    Json(s.core.stations_json())
+}
+
+pub async fn station(
+    State(s): State<HubState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, CommandError> {
+    s.core
+        .station_json(&id)
+        .map(Json)
+        .ok_or_else(|| CommandError::UnknownStation(id.chars().take(64).collect()))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ReadingsQuery {
+    parameter: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+}
+
+pub async fn readings(
+    State(s): State<HubState>,
+    Path(id): Path<String>,
+    Query(q): Query<ReadingsQuery>,
+) -> Result<Json<Value>, CommandError> {
+    let parameter = q.parameter.ok_or_else(|| {
+        CommandError::BadRequest("query parameter `parameter` is required".into())
+    })?;
+    s.core
+        .readings_json(&id, &parameter, q.from.as_deref(), q.to.as_deref())
+        .await
+        .map(Json)
+}

@@ -1,0 +1,107 @@
+//! The hub: one axum listener serving the UI at `/`, the REST API under `/api`, the legacy
+//! WebSocket endpoints `/ws` and `/ws/station/{id}`, and `/health` and `/stats`
+//! (seed-protocol.md). Live frames come pre-serialised from the pipeline's broadcast.
+
+mod api;
+mod assets;
+pub mod messages;
+mod ws;
+
+use crate::pipeline::Core;
+use axum::Router;
+use axum::routing::get;
+use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
+use thiserror::Error;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+#[derive(Debug, Error)]
+pub enum HubError {
+    #[error("cannot listen on {addr} (choose another address with --listen)")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("hub server failed: {0}")]
+    Serve(std::io::Error),
+}
+
+/// Subscription sets per connected client, for routing and `/stats`.
+#[derive(Default)]
+pub struct Clients {
+    next_id: AtomicU64,
+    /// client id → canonical station ids (`*` = every station).
+    subs: Mutex<HashMap<u64, HashSet<String>>>,
+}
+
+impl Clients {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, HashSet<String>>> {
+        self.subs.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+#[derive(Clone)]
+pub struct HubState {
+    pub core: Core,
+    pub clients: Arc<Clients>,
+    pub cancel: CancellationToken,
+    pub started: std::time::Instant,
+}
+
+pub fn router(state: HubState) -> Router {
+    Router::new()
+        .route("/ws", get(ws::general))
+        .route("/ws/station/{id}", get(ws::station))
+        .route("/health", get(api::health))
+        .route("/stats", get(api::stats))
+        .route("/api/stations", get(api::stations))
+        .route("/api/stations/{id}", get(api::station))
+        .route("/api/stations/{id}/readings", get(api::readings))
+        .fallback(assets::serve)
+        .with_state(state)
+}
+
+/// A bound, not yet serving hub; binding first lets callers learn the real port.
+pub struct Hub {
+    listener: TcpListener,
+    state: HubState,
+}
+
+impl Hub {
+    pub async fn bind(
+        addr: SocketAddr,
+        core: Core,
+        cancel: CancellationToken,
+    ) -> Result<Hub, HubError> {
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| HubError::Bind { addr, source })?;
+        Ok(Hub {
+            listener,
+            state: HubState {
+                core,
+                clients: Arc::default(),
+                cancel,
+                started: std::time::Instant::now(),
+            },
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    /// Serves until the cancellation token fires.
+    pub async fn serve(self) -> Result<(), HubError> {
+        let cancel = self.state.cancel.clone();
+        axum::serve(self.listener, router(self.state))
+            .with_graceful_shutdown(cancel.cancelled_owned())
+            .await
+            .map_err(HubError::Serve)
+    }
+}

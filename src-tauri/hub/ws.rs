@@ -1,0 +1,258 @@
+//! WebSocket sessions on `/ws` and `/ws/station/{id}`. Each client task selects over its
+//! inbound frames, the pipeline's broadcast and a ping timer; slow clients are dropped
+//! rather than allowed to stall ingest.
+
+use super::{HubState, messages};
+use crate::model::StationKey;
+use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::Value;
+use std::collections::HashSet;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+use tokio::sync::broadcast::error::RecvError;
+
+/// Client → hub frames larger than this are refused (OWASP guidance).
+const MAX_MESSAGE: usize = 64 * 1024;
+const PING_EVERY: Duration = Duration::from_secs(20);
+const IDLE_LIMIT: Duration = Duration::from_secs(60);
+const SEND_TIMEOUT: Duration = Duration::from_secs(5);
+/// Subscribes to every station (an addition to the original protocol, used by the dashboard).
+pub const ALL: &str = "*";
+
+pub async fn general(ws: WebSocketUpgrade, State(s): State<HubState>) -> Response {
+    limits(ws).on_upgrade(move |socket| session(socket, s, None))
+}
+
+pub async fn station(
+    ws: WebSocketUpgrade,
+    State(s): State<HubState>,
+    Path(raw): Path<String>,
+) -> Response {
+    let Some(key) = StationKey::normalise(&raw) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            axum::Json(messages::error("invalid station id")),
+        )
+            .into_response();
+    };
+    limits(ws).on_upgrade(move |socket| session(socket, s, Some(key)))
+}
+
+fn limits(ws: WebSocketUpgrade) -> WebSocketUpgrade {
+    ws.max_message_size(MAX_MESSAGE)
+        .max_frame_size(MAX_MESSAGE)
+        .max_write_buffer_size(4 * 1024 * 1024)
+}
+
+async fn session(socket: WebSocket, s: HubState, auto: Option<StationKey>) {
+    let n = s.clients.next_id.fetch_add(1, Ordering::Relaxed) + 1;
+    let (client_id, greeting) = match &auto {
+        None => {
+            let id = format!("client_{n}");
+            let g = messages::connected(&id, None);
+            (id, g)
+        }
+        Some(key) => {
+            let id = format!("station_{}_client_{n}", key.id);
+            let g = messages::connected(&id, Some(&key.wire_id()));
+            (id, g)
+        }
+    };
+    let mut subs: HashSet<String> = auto.iter().map(|k| k.id.clone()).collect();
+    s.clients.lock().insert(n, subs.clone());
+    let mut rx = s.core.subscribe();
+    let (mut sink, mut stream) = socket.split();
+    let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + PING_EVERY, PING_EVERY);
+    let mut last_seen = Instant::now();
+    tracing::debug!(%client_id, "websocket connected");
+
+    macro_rules! send {
+        ($msg:expr) => {
+            match tokio::time::timeout(SEND_TIMEOUT, sink.send($msg)).await {
+                Ok(Ok(())) => {}
+                _ => break,
+            }
+        };
+    }
+    let greeted = matches!(
+        tokio::time::timeout(SEND_TIMEOUT, sink.send(text(&greeting))).await,
+        Ok(Ok(()))
+    );
+    while greeted {
+        tokio::select! {
+            _ = s.cancel.cancelled() => {
+                let _ = sink.send(Message::Close(None)).await;
+                break;
+            }
+            inbound = stream.next() => match inbound {
+                Some(Ok(Message::Text(t))) => {
+                    last_seen = Instant::now();
+                    let reply = handle(t.as_str(), &mut subs);
+                    s.clients.lock().insert(n, subs.clone());
+                    send!(text(&reply));
+                }
+                // Binary frames were ignored by the original server; keep ignoring them.
+                Some(Ok(Message::Binary(_) | Message::Ping(_) | Message::Pong(_))) => last_seen = Instant::now(),
+                Some(Ok(Message::Close(_))) | None => break,
+                Some(Err(e)) => {
+                    // e.g. a frame over the size limit: tell the client why, then close.
+                    let _ = sink.send(text(&messages::error(&format!("connection error: {e}")))).await;
+                    break;
+                }
+            },
+            out = rx.recv() => match out {
+                Ok(o) => {
+                    if subs.contains(ALL) || subs.contains(&o.station) {
+                        send!(Message::Text(Utf8Bytes::from(o.frame.as_ref())));
+                    }
+                }
+                Err(RecvError::Lagged(k)) => {
+                    // Recoverable: the client refetches state; the stream continues.
+                    s.core.stats.ws_lagged.fetch_add(k, Ordering::Relaxed);
+                    send!(text(&serde_json::json!({"type": "error", "message": format!("lagged: {k} updates dropped; refetch /api/stations"), "code": "lagged"})));
+                }
+                Err(RecvError::Closed) => break,
+            },
+            _ = ping.tick() => {
+                if last_seen.elapsed() > IDLE_LIMIT {
+                    break;
+                }
+                send!(Message::Ping(Default::default()));
+            }
+        }
+    }
+    s.clients.lock().remove(&n);
+    tracing::debug!(%client_id, "websocket closed");
+}
+
+fn text(v: &Value) -> Message {
+    Message::Text(Utf8Bytes::from(v.to_string()))
+}
+
+/// Handles one client frame and returns the reply. Pure apart from the subscription set.
+pub fn handle(frame: &str, subs: &mut HashSet<String>) -> Value {
+    let Ok(msg) = serde_json::from_str::<Value>(frame) else {
+        return messages::error("Invalid JSON format");
+    };
+    let Some(obj) = msg.as_object() else {
+        return messages::error("Message must be a JSON object");
+    };
+    let kind = match obj.get("type") {
+        None | Some(Value::Null) => return messages::error("Unknown message type: None"),
+        Some(Value::String(t)) => t.as_str(),
+        Some(other) => return messages::error(&format!("Unknown message type: {other}")),
+    };
+    match kind {
+        "ping" => messages::pong(),
+        "subscribe" | "unsubscribe" => {
+            let raw = obj.get("station_id").cloned().unwrap_or(Value::Null);
+            let id = match station_id(&raw) {
+                Ok(id) => id,
+                Err(msg) => return messages::error(msg),
+            };
+            if kind == "subscribe" {
+                subs.insert(id);
+                messages::ack("subscribed", &raw)
+            } else {
+                subs.remove(&id);
+                messages::ack("unsubscribed", &raw)
+            }
+        }
+        other => messages::error(&format!(
+            "Unknown message type: {}",
+            other.chars().take(64).collect::<String>()
+        )),
+    }
+}
+
+/// Canonical id of a `station_id` field: `1`, `"1"` and `"station1"` are one station.
+fn station_id(raw: &Value) -> Result<String, &'static str> {
+    let s = match raw {
+        Value::Null => return Err("station_id is required"),
+        Value::Number(n) if n.as_i64().is_some_and(|i| i > 0) => n.to_string(),
+        Value::Number(_) => return Err("station_id must be a positive integer or a string"),
+        Value::String(s) if s == ALL => return Ok(ALL.into()),
+        Value::String(s) if !s.is_empty() => s.clone(),
+        Value::String(_) => return Err("station_id is required"),
+        _ => return Err("station_id must be a string or an integer"),
+    };
+    StationKey::normalise(&s)
+        .map(|k| k.id)
+        .ok_or("station_id has invalid characters")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn reply(frame: &str, subs: &mut HashSet<String>) -> Value {
+        let mut v = handle(frame, subs);
+        v.as_object_mut().unwrap().remove("timestamp");
+        v
+    }
+
+    #[test]
+    fn int_and_string_ids_are_one_subscription() {
+        let mut subs = HashSet::new();
+        assert_eq!(
+            reply(r#"{"type":"subscribe","station_id":1}"#, &mut subs),
+            json!({"type":"subscribed","station_id":1})
+        );
+        assert_eq!(
+            reply(r#"{"type":"subscribe","station_id":"1"}"#, &mut subs),
+            json!({"type":"subscribed","station_id":"1"})
+        );
+        assert_eq!(subs.len(), 1);
+        reply(
+            r#"{"type":"unsubscribe","station_id":"station1"}"#,
+            &mut subs,
+        );
+        assert!(subs.is_empty());
+        // Replies even when not subscribed.
+        assert_eq!(
+            reply(r#"{"type":"unsubscribe","station_id":9}"#, &mut subs)["type"],
+            "unsubscribed"
+        );
+    }
+
+    #[test]
+    fn bad_frames_get_stable_errors() {
+        let mut subs = HashSet::new();
+        let msg = |f: &str, subs: &mut HashSet<String>| {
+            reply(f, subs)["message"].as_str().unwrap().to_string()
+        };
+        assert_eq!(msg("{nope", &mut subs), "Invalid JSON format");
+        assert_eq!(msg("[1]", &mut subs), "Message must be a JSON object");
+        assert_eq!(msg(r#"{"a":1}"#, &mut subs), "Unknown message type: None");
+        assert_eq!(
+            msg(r#"{"type":"foo"}"#, &mut subs),
+            "Unknown message type: foo"
+        );
+        assert_eq!(
+            msg(r#"{"type":"subscribe"}"#, &mut subs),
+            "station_id is required"
+        );
+        assert_eq!(
+            msg(r#"{"type":"subscribe","station_id":0}"#, &mut subs),
+            "station_id must be a positive integer or a string"
+        );
+        assert_eq!(
+            msg(r#"{"type":"subscribe","station_id":""}"#, &mut subs),
+            "station_id is required"
+        );
+        assert_eq!(
+            msg(r#"{"type":"subscribe","station_id":{"x":1}}"#, &mut subs),
+            "station_id must be a string or an integer"
+        );
+        assert!(subs.is_empty());
+        assert_eq!(
+            reply(r#"{"type":"ping"}"#, &mut subs),
+            json!({"type":"pong"})
+        );
+    }
+}

@@ -1,0 +1,6 @@
+//! Sensor ingest: MQTT topic and payload decoding, the MQTT client task and the
+//! optional embedded broker.
+
+pub mod broker;
+pub mod mqtt;
+pub mod payload;

@@ -1,0 +1,331 @@
+//! Decoding of the original sensor layout: topic `purehealth/{station}/{parameter}` with a
+//! JSON payload `{"value": 7.2, "unit": "pH", "timestamp": "..."}` (seed-protocol.md §6).
+//!
+//! Decoding is pure: it takes the receive time and the configured time zone as arguments, so
+//! every rule (0 is a value, naive times in local time, implausible times rejected) is tested
+//! without a broker.
+
+use crate::config::TimeZoneSetting;
+use crate::model::{Parameter, Reading, SourceKind, StationKey};
+use crate::{quality, units};
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use serde_json::Value;
+use thiserror::Error;
+
+/// How far ahead of the receive time a sensor clock may be before we refuse the reading.
+const MAX_CLOCK_SKEW_S: i64 = 300;
+
+/// Why a message was rejected. `kind()` is the counter name in `/stats`.
+#[derive(Debug, Error, PartialEq)]
+pub enum PayloadError {
+    #[error("topic `{0}` is not purehealth/{{station}}/{{parameter}}")]
+    Topic(String),
+    #[error("invalid station id `{0}`")]
+    Station(String),
+    #[error("unknown parameter `{0}`")]
+    Parameter(String),
+    #[error("payload is not UTF-8")]
+    Utf8,
+    #[error("payload is not JSON or a number: {0}")]
+    Json(String),
+    #[error("payload has no numeric `value`, `{0}` or `reading`")]
+    NoValue(String),
+    #[error("value is not a finite number")]
+    NotFinite,
+    #[error("unit `{unit}` is not a known unit of {parameter}")]
+    Unit { parameter: Parameter, unit: String },
+    #[error("timestamp `{0}` is not RFC 3339, a naive date-time or epoch seconds")]
+    Timestamp(String),
+    #[error("timestamp {0} is implausible (before 2000 or in the future)")]
+    ImplausibleTime(String),
+}
+
+impl PayloadError {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            PayloadError::Topic(_) => "bad_topic",
+            PayloadError::Station(_) => "bad_station",
+            PayloadError::Parameter(_) => "unknown_parameter",
+            PayloadError::Utf8 | PayloadError::Json(_) => "malformed",
+            PayloadError::NoValue(_) | PayloadError::NotFinite => "no_value",
+            PayloadError::Unit { .. } => "unknown_unit",
+            PayloadError::Timestamp(_) | PayloadError::ImplausibleTime(_) => "bad_timestamp",
+        }
+    }
+}
+
+/// Decodes one MQTT message into a reading in canonical units with its QC flag.
+pub fn decode(
+    topic: &str,
+    payload: &[u8],
+    received_at: DateTime<Utc>,
+    tz: &TimeZoneSetting,
+) -> Result<Reading, PayloadError> {
+    let mut parts = topic.split('/');
+    let (Some("purehealth"), Some(station_raw), Some(param_raw), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(PayloadError::Topic(truncate(topic)));
+    };
+    let station = StationKey::normalise(station_raw)
+        .ok_or_else(|| PayloadError::Station(truncate(station_raw)))?;
+    let parameter =
+        Parameter::parse(param_raw).ok_or_else(|| PayloadError::Parameter(truncate(param_raw)))?;
+    let text = std::str::from_utf8(payload).map_err(|_| PayloadError::Utf8)?;
+    let json: Value =
+        serde_json::from_str(text.trim()).map_err(|e| PayloadError::Json(e.to_string()))?;
+
+    let (raw_value, unit, ts) = match &json {
+        Value::Number(n) => (n.as_f64().ok_or(PayloadError::NotFinite)?, None, None),
+        Value::Object(map) => {
+            // Explicit presence checks: 0 is a value (the original's `or` chain dropped it).
+            let v = [Some("value"), Some(param_raw), Some("reading")]
+                .into_iter()
+                .flatten()
+                .find_map(|k| map.get(k).filter(|v| !v.is_null()))
+                .ok_or_else(|| PayloadError::NoValue(truncate(param_raw)))?;
+            let value = match v {
+                Value::Number(n) => n.as_f64().ok_or(PayloadError::NotFinite)?,
+                Value::String(s) => s
+                    .trim()
+                    .parse::<f64>()
+                    .map_err(|_| PayloadError::NoValue(truncate(param_raw)))?,
+                _ => return Err(PayloadError::NoValue(truncate(param_raw))),
+            };
+            let unit = map.get("unit").and_then(Value::as_str).map(str::to_string);
+            (
+                value,
+                unit,
+                map.get("timestamp").filter(|v| !v.is_null()).cloned(),
+            )
+        }
+        _ => return Err(PayloadError::Json("expected an object or a number".into())),
+    };
+    if !raw_value.is_finite() {
+        return Err(PayloadError::NotFinite);
+    }
+    let raw_unit = unit.unwrap_or_else(|| parameter.canonical_unit().to_string());
+    let value =
+        units::to_canonical(parameter, raw_value, &raw_unit).ok_or_else(|| PayloadError::Unit {
+            parameter,
+            unit: truncate(&raw_unit),
+        })?;
+    let (observed_at, time_from_receipt) = match ts {
+        None => (received_at, true),
+        Some(v) => (parse_time(&v, tz)?, false),
+    };
+    if observed_at.timestamp() < 946_684_800
+        || observed_at.timestamp() > received_at.timestamp() + MAX_CLOCK_SKEW_S
+    {
+        return Err(PayloadError::ImplausibleTime(crate::model::fmt_time(
+            observed_at,
+        )));
+    }
+    let (qc, qc_tests) = quality::gross_range(parameter, value);
+    Ok(Reading {
+        station,
+        parameter,
+        observed_at,
+        source: SourceKind::Sensor,
+        value,
+        unit: parameter.canonical_unit(),
+        raw_value,
+        raw_unit,
+        qc,
+        qc_tests,
+        time_from_receipt,
+        received_at,
+    })
+}
+
+/// Parses RFC 3339, naive ISO date-times (read in `tz`) and epoch seconds or milliseconds.
+pub fn parse_time(v: &Value, tz: &TimeZoneSetting) -> Result<DateTime<Utc>, PayloadError> {
+    match v {
+        Value::Number(n) => {
+            let x = n
+                .as_f64()
+                .filter(|x| x.is_finite())
+                .ok_or_else(|| PayloadError::Timestamp(n.to_string()))?;
+            let ms = if x.abs() >= 1e12 { x } else { x * 1000.0 };
+            Utc.timestamp_millis_opt(ms as i64)
+                .single()
+                .ok_or_else(|| PayloadError::Timestamp(n.to_string()))
+        }
+        Value::String(s) => {
+            let s = s.trim();
+            if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+                return Ok(t.with_timezone(&Utc));
+            }
+            const NAIVE: [&str; 4] = [
+                "%Y-%m-%dT%H:%M:%S%.f",
+                "%Y-%m-%d %H:%M:%S%.f",
+                "%Y-%m-%dT%H:%M",
+                "%Y-%m-%d %H:%M",
+            ];
+            NAIVE
+                .iter()
+                .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
+                .and_then(|naive| tz.to_utc(naive))
+                .ok_or_else(|| PayloadError::Timestamp(truncate(s)))
+        }
+        other => Err(PayloadError::Timestamp(truncate(&other.to_string()))),
+    }
+}
+
+fn truncate(s: &str) -> String {
+    s.chars().take(80).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::QcFlag;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2025, 11, 13, 7, 0, 0).unwrap()
+    }
+
+    fn ist() -> TimeZoneSetting {
+        TimeZoneSetting::Named(chrono_tz::Asia::Kolkata)
+    }
+
+    fn ok(topic: &str, payload: &str) -> Reading {
+        decode(topic, payload.as_bytes(), now(), &ist()).unwrap()
+    }
+
+    #[test]
+    fn legacy_layout_decodes() {
+        let r = ok(
+            "purehealth/station1/ph",
+            r#"{"value": 7.2, "unit": "pH", "timestamp": "2025-11-13T12:00:00"}"#,
+        );
+        assert_eq!(r.station.id, "1");
+        assert_eq!(r.station.legacy_id, Some(1));
+        assert_eq!(r.parameter, Parameter::Ph);
+        assert_eq!(r.value, 7.2);
+        // Naive 12:00 in Asia/Kolkata is 06:30 UTC.
+        assert_eq!(
+            crate::model::fmt_time(r.observed_at),
+            "2025-11-13T06:30:00.000Z"
+        );
+        assert_eq!(r.qc, QcFlag::Pass);
+    }
+
+    #[test]
+    fn zero_is_a_value() {
+        let r = ok("purehealth/station2/turbidity", r#"{"value": 0}"#);
+        assert_eq!(r.value, 0.0);
+        let r = ok("purehealth/station2/bod", r#"{"value": 0.0, "bod": 5}"#);
+        assert_eq!(r.value, 0.0);
+        let r = ok("purehealth/station2/bod", "0");
+        assert_eq!(r.value, 0.0);
+    }
+
+    #[test]
+    fn value_key_precedence_and_aliases() {
+        let r = ok("purehealth/x/do", r#"{"do": 6.1}"#);
+        assert_eq!(r.parameter, Parameter::DissolvedOxygen);
+        assert_eq!(r.value, 6.1);
+        let r = ok("purehealth/x/fecal_coliform", r#"{"reading": "512"}"#);
+        assert_eq!(r.parameter, Parameter::FecalColiform);
+        assert_eq!(r.value, 512.0);
+    }
+
+    #[test]
+    fn missing_timestamp_uses_receive_time_and_offsets_are_honoured() {
+        let r = ok("purehealth/x/ph", r#"{"value": 7}"#);
+        assert_eq!(r.observed_at, now());
+        assert!(r.time_from_receipt);
+        let r = ok(
+            "purehealth/x/ph",
+            r#"{"value": 7, "timestamp": "2025-11-13T06:00:00+02:00"}"#,
+        );
+        assert_eq!(
+            crate::model::fmt_time(r.observed_at),
+            "2025-11-13T04:00:00.000Z"
+        );
+        let r = ok(
+            "purehealth/x/ph",
+            r#"{"value": 7, "timestamp": 1763013600}"#,
+        );
+        assert_eq!(
+            crate::model::fmt_time(r.observed_at),
+            "2025-11-13T06:00:00.000Z"
+        );
+    }
+
+    #[test]
+    fn units_are_converted_and_kept() {
+        let r = ok("purehealth/x/temperature", r#"{"value": 77, "unit": "°F"}"#);
+        assert!((r.value - 25.0).abs() < 1e-12);
+        assert_eq!(r.raw_unit, "°F");
+        assert_eq!(r.unit, "°C");
+    }
+
+    #[test]
+    fn bad_messages_name_what_was_wrong() {
+        let err = |topic: &str, payload: &[u8]| decode(topic, payload, now(), &ist()).unwrap_err();
+        assert_eq!(err("other/station1/ph", b"7").kind(), "bad_topic");
+        assert_eq!(
+            err("purehealth/station1/ph/extra", b"7").kind(),
+            "bad_topic"
+        );
+        assert_eq!(err("purehealth/a$b/ph", b"7").kind(), "bad_station");
+        assert_eq!(err("purehealth/1/colour", b"7").kind(), "unknown_parameter");
+        assert_eq!(err("purehealth/1/ph", b"{not json").kind(), "malformed");
+        assert_eq!(err("purehealth/1/ph", &[0xff, 0xfe]).kind(), "malformed");
+        assert_eq!(
+            err("purehealth/1/ph", br#"{"unit": "pH"}"#).kind(),
+            "no_value"
+        );
+        assert_eq!(
+            err("purehealth/1/ph", br#"{"value": null}"#).kind(),
+            "no_value"
+        );
+        assert_eq!(
+            err("purehealth/1/ph", br#"{"value": [1]}"#).kind(),
+            "no_value"
+        );
+        assert_eq!(
+            err("purehealth/1/ph", br#"{"value": 7, "unit": "mg/L"}"#).kind(),
+            "unknown_unit"
+        );
+        assert_eq!(
+            err(
+                "purehealth/1/ph",
+                br#"{"value": 7, "timestamp": "yesterday"}"#
+            )
+            .kind(),
+            "bad_timestamp"
+        );
+        assert_eq!(
+            err(
+                "purehealth/1/ph",
+                br#"{"value": 7, "timestamp": "1999-01-01T00:00:00Z"}"#
+            )
+            .kind(),
+            "bad_timestamp"
+        );
+        assert_eq!(
+            err(
+                "purehealth/1/ph",
+                br#"{"value": 7, "timestamp": "2025-11-14T07:00:00Z"}"#
+            )
+            .kind(),
+            "bad_timestamp"
+        );
+        assert_eq!(err("purehealth/1/ph", b"[1,2]").kind(), "malformed");
+        assert!(
+            err("purehealth/1/colour", b"7")
+                .to_string()
+                .contains("colour")
+        );
+    }
+
+    #[test]
+    fn impossible_values_are_stored_as_failed_not_dropped() {
+        let r = ok("purehealth/x/ph", r#"{"value": 150}"#);
+        assert_eq!(r.qc, QcFlag::Fail);
+        assert_eq!(r.qc_tests, vec!["gross_range"]);
+    }
+}

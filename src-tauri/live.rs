@@ -1,0 +1,291 @@
+//! The live view of every station: latest value per parameter, the index and class derived
+//! from them, and the alert level per parameter. Rebuilt from the store at start-up, then
+//! updated by each newly stored reading. Pure state, no IO: the pipeline owns the IO.
+
+use crate::model::{Parameter, QcFlag, Reading, SourceKind, StationKey, fmt_time};
+use crate::quality::{self, Finding, Level, Validation};
+use crate::wqi::{self, Wqi, WqiInputs};
+use chrono::{DateTime, TimeZone, Utc};
+use serde_json::{Map, Value, json};
+use std::collections::{BTreeMap, HashMap};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Latest {
+    pub value: f64,
+    pub unit: &'static str,
+    pub t: DateTime<Utc>,
+    pub qc: QcFlag,
+    pub source: SourceKind,
+}
+
+#[derive(Debug, Clone)]
+pub struct StationState {
+    pub key: StationKey,
+    pub name: String,
+    pub location: Option<(f64, f64)>,
+    pub source: String,
+    pub latest: BTreeMap<Parameter, Latest>,
+    /// Alert level per parameter, so an episode alerts once, not on every reading.
+    pub levels: HashMap<Parameter, Level>,
+    pub wqi: Option<Wqi>,
+    pub last_update: Option<DateTime<Utc>>,
+}
+
+/// What one new reading changed.
+#[derive(Debug, Clone)]
+pub struct Change {
+    /// The reading became the station's latest value for its parameter.
+    pub is_latest: bool,
+    /// Alert transitions: (finding, previous level).
+    pub transitions: Vec<(Finding, Level)>,
+    pub seq: u64,
+}
+
+#[derive(Debug, Default)]
+pub struct LiveState {
+    stations: BTreeMap<String, StationState>,
+    seq: u64,
+}
+
+impl LiveState {
+    /// Registers or refreshes station metadata.
+    pub fn register(
+        &mut self,
+        key: StationKey,
+        name: String,
+        location: Option<(f64, f64)>,
+        source: String,
+    ) {
+        let st = self.entry(&key);
+        st.name = name;
+        if location.is_some() {
+            st.location = location;
+        }
+        st.source = source;
+    }
+
+    fn entry(&mut self, key: &StationKey) -> &mut StationState {
+        self.stations
+            .entry(key.id.clone())
+            .or_insert_with(|| StationState {
+                key: key.clone(),
+                name: key.id.clone(),
+                location: None,
+                source: "sensor".into(),
+                latest: BTreeMap::new(),
+                levels: HashMap::new(),
+                wqi: None,
+                last_update: None,
+            })
+    }
+
+    /// Loads a stored latest value at start-up. Levels are recomputed silently, so a
+    /// condition that was already alerted before a restart is not alerted again.
+    pub fn restore(&mut self, key: &StationKey, parameter: Parameter, latest: Latest) {
+        let st = self.entry(key);
+        st.last_update = st.last_update.max(Some(latest.t));
+        if latest.qc.usable() {
+            if let Some(f) = quality::grade(parameter, latest.value) {
+                st.levels.insert(parameter, f.level);
+            }
+        }
+        st.latest.insert(parameter, latest);
+        st.wqi = compute_wqi(&st.latest);
+    }
+
+    /// Applies a newly stored reading.
+    pub fn apply(&mut self, r: &Reading) -> Change {
+        self.seq += 1;
+        let seq = self.seq;
+        let st = self.entry(&r.station);
+        let newer = st
+            .latest
+            .get(&r.parameter)
+            .is_none_or(|l| r.observed_at >= l.t);
+        let mut transitions = Vec::new();
+        if newer {
+            st.latest.insert(
+                r.parameter,
+                Latest {
+                    value: r.value,
+                    unit: r.unit,
+                    t: r.observed_at,
+                    qc: r.qc,
+                    source: r.source,
+                },
+            );
+            st.last_update = st.last_update.max(Some(r.observed_at));
+            st.wqi = compute_wqi(&st.latest);
+            // Failed readings never drive alerts (domain.md §11: they would be false alarms).
+            if r.qc.usable() {
+                if let Some(f) = quality::grade(r.parameter, r.value) {
+                    let prev = st.levels.insert(r.parameter, f.level).unwrap_or(Level::Ok);
+                    if prev != f.level {
+                        transitions.push((f, prev));
+                    }
+                }
+            }
+        }
+        Change {
+            is_latest: newer,
+            transitions,
+            seq,
+        }
+    }
+
+    pub fn get(&self, id: &str) -> Option<&StationState> {
+        self.stations.get(id)
+    }
+
+    pub fn stations(&self) -> impl Iterator<Item = &StationState> {
+        self.stations.values()
+    }
+
+    /// Resolves an id as a client wrote it (`1`, `"1"`, `station1`) to a known station.
+    pub fn resolve(&self, raw: &str) -> Option<&StationState> {
+        let key = StationKey::normalise(raw)?;
+        self.stations.get(&key.id)
+    }
+}
+
+/// The CPCB index from the latest usable pH, BOD, DO and FC (and temperature when usable).
+pub fn compute_wqi(latest: &BTreeMap<Parameter, Latest>) -> Option<Wqi> {
+    let usable = |p: Parameter| latest.get(&p).filter(|l| l.qc.usable()).map(|l| l.value);
+    wqi::cpcb(&WqiInputs {
+        ph: usable(Parameter::Ph)?,
+        bod: usable(Parameter::Bod)?,
+        dissolved_oxygen: usable(Parameter::DissolvedOxygen)?,
+        fecal_coliform: usable(Parameter::FecalColiform)?,
+        temperature: usable(Parameter::Temperature),
+    })
+}
+
+impl StationState {
+    pub fn alert_level(&self) -> Level {
+        self.levels.values().copied().max().unwrap_or(Level::Ok)
+    }
+
+    pub fn validation(&self) -> Validation {
+        let findings: Vec<Finding> = self
+            .latest
+            .iter()
+            .filter(|(_, l)| l.qc.usable())
+            .filter_map(|(p, l)| quality::grade(*p, l.value))
+            .collect();
+        Validation::from_findings(&findings)
+    }
+
+    /// `{"ph": {"value", "unit", "t", "q", "source"}, ...}`
+    pub fn latest_json(&self) -> Value {
+        let mut m = Map::new();
+        for (p, l) in &self.latest {
+            m.insert(
+                p.as_str().into(),
+                json!({"value": finite(l.value), "unit": l.unit, "t": fmt_time(l.t), "q": l.qc.code(), "source": l.source.as_str()}),
+            );
+        }
+        Value::Object(m)
+    }
+
+    /// The station object of `GET /api/stations` and the `list_stations` command.
+    pub fn summary_json(&self) -> Value {
+        json!({
+            "id": self.key.id,
+            "name": self.name,
+            "legacy_id": self.key.legacy_id,
+            "location": self.location.map(|(lat, lon)| json!({"lat": lat, "lon": lon})),
+            "source": self.source,
+            "latest": self.latest_json(),
+            "wqi": self.wqi.as_ref().map(|w| finite(w.value)),
+            "class": self.wqi.as_ref().map(|w| w.cpcb_class),
+            "mpcb_class": self.wqi.as_ref().map(|w| w.mpcb_class),
+            "classification": self.wqi.as_ref().map(|w| w.classification),
+            "status": self.wqi.as_ref().map(|w| w.status),
+            "wqi_method": self.wqi.as_ref().map(|w| w.method),
+            "alert_level": self.alert_level().as_str(),
+            "last_update": self.last_update.map(fmt_time),
+        })
+    }
+}
+
+/// JSON never carries NaN or infinity: such values become null.
+pub fn finite(v: f64) -> Value {
+    if v.is_finite() { json!(v) } else { Value::Null }
+}
+
+/// Unix milliseconds to UTC.
+pub fn from_ms(ms: i64) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reading(p: Parameter, v: f64, min: i64) -> Reading {
+        let t = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap() + chrono::Duration::minutes(min);
+        Reading {
+            station: StationKey::normalise("1").unwrap(),
+            parameter: p,
+            observed_at: t,
+            source: SourceKind::Sensor,
+            value: v,
+            unit: p.canonical_unit(),
+            raw_value: v,
+            raw_unit: p.canonical_unit().into(),
+            qc: quality::gross_range(p, v).0,
+            qc_tests: vec![],
+            time_from_receipt: false,
+            received_at: t,
+        }
+    }
+
+    #[test]
+    fn wqi_appears_once_all_four_are_known() {
+        let mut s = LiveState::default();
+        s.apply(&reading(Parameter::Ph, 7.6, 0));
+        s.apply(&reading(Parameter::Bod, 2.2, 0));
+        s.apply(&reading(Parameter::DissolvedOxygen, 5.5, 0));
+        assert!(s.get("1").unwrap().wqi.is_none());
+        s.apply(&reading(Parameter::FecalColiform, 6.0, 0));
+        let w = s.get("1").unwrap().wqi.clone().unwrap();
+        assert!((w.value - 83.16).abs() < 0.02);
+    }
+
+    #[test]
+    fn one_alert_per_episode_and_a_recovery() {
+        let mut s = LiveState::default();
+        assert!(
+            s.apply(&reading(Parameter::DissolvedOxygen, 6.0, 0))
+                .transitions
+                .is_empty()
+        );
+        let c = s.apply(&reading(Parameter::DissolvedOxygen, 1.5, 1));
+        assert_eq!(c.transitions.len(), 1);
+        assert_eq!(c.transitions[0].0.level, Level::Critical);
+        assert!(
+            s.apply(&reading(Parameter::DissolvedOxygen, 1.4, 2))
+                .transitions
+                .is_empty()
+        );
+        let c = s.apply(&reading(Parameter::DissolvedOxygen, 3.0, 3));
+        assert_eq!(
+            (c.transitions[0].0.level, c.transitions[0].1),
+            (Level::Warning, Level::Critical)
+        );
+        let c = s.apply(&reading(Parameter::DissolvedOxygen, 7.0, 4));
+        assert_eq!(c.transitions[0].0.level, Level::Ok);
+    }
+
+    #[test]
+    fn older_and_failed_readings_do_not_move_the_state() {
+        let mut s = LiveState::default();
+        s.apply(&reading(Parameter::Ph, 7.0, 10));
+        let c = s.apply(&reading(Parameter::Ph, 4.0, 5));
+        assert!(!c.is_latest);
+        assert_eq!(s.get("1").unwrap().latest[&Parameter::Ph].value, 7.0);
+        let c = s.apply(&reading(Parameter::Ph, 150.0, 11));
+        assert!(c.is_latest && c.transitions.is_empty());
+        assert_eq!(s.get("1").unwrap().alert_level(), Level::Ok);
+    }
+}

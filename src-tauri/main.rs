@@ -1,0 +1,121 @@
+//! `purehealth`: a thin entry point over `purehealth_lib`.
+
+// No console window for the desktop app on Windows release builds.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use purehealth_lib::cli::{Cli, Command};
+use purehealth_lib::config::{self, AppConfig, MqttMode};
+use purehealth_lib::{demo, runtime};
+use tokio_util::sync::CancellationToken;
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    purehealth_lib::init_logging();
+    let result = match cli.command {
+        Some(Command::Hub(args)) => run_hub(&args),
+        Some(Command::Demo(args)) => run_demo(&args),
+        None => desktop(),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("purehealth: {e:#}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}
+
+fn rt() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+fn run_hub(args: &purehealth_lib::cli::HubArgs) -> Result<()> {
+    let cfg = AppConfig::load(&args.overrides())?;
+    rt()?.block_on(async {
+        let running = runtime::start(&cfg).await?;
+        let mqtt = match &running.mqtt {
+            MqttMode::Embedded { listen } => format!("embedded broker on mqtt://{listen}"),
+            MqttMode::External { host, port } => format!("broker mqtt://{host}:{port}"),
+        };
+        println!(
+            "Pure Health hub: open http://{}/ (data: {}, {mqtt}{})",
+            running.hub_addr,
+            cfg.data_dir.display(),
+            if cfg.demo { ", demo feed on" } else { "" }
+        );
+        shutdown_signal().await;
+        println!("shutting down");
+        running.shutdown().await;
+        Ok(())
+    })
+}
+
+fn run_demo(args: &purehealth_lib::cli::DemoArgs) -> Result<()> {
+    let MqttMode::External { host, port } = config::parse_mqtt_url("--mqtt", &args.mqtt)? else {
+        unreachable!("parse_mqtt_url returns External")
+    };
+    rt()?.block_on(async {
+        let cancel = CancellationToken::new();
+        let c = cancel.clone();
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            c.cancel();
+        });
+        println!(
+            "demo feed publishing to mqtt://{host}:{port} at speed {}",
+            args.speed
+        );
+        demo::run(host, port, args.speed, cancel).await?;
+        Ok(())
+    })
+}
+
+/// Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+fn desktop() -> Result<()> {
+    if !purehealth_lib::has_display() {
+        anyhow::bail!(
+            "no display found (DISPLAY/WAYLAND_DISPLAY unset).\n\
+             Run the headless hub instead: `purehealth hub` (add --demo for a demo feed), \
+             then open http://127.0.0.1:8080/ in a browser."
+        );
+    }
+    #[cfg(feature = "gui")]
+    {
+        purehealth_lib::app::run()?;
+        Ok(())
+    }
+    #[cfg(not(feature = "gui"))]
+    {
+        anyhow::bail!(
+            "this build has no desktop window (built without the `gui` feature).\n\
+             Run the headless hub instead: `purehealth hub` (add --demo for a demo feed)."
+        )
+    }
+}

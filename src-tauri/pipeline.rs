@@ -1,0 +1,213 @@
+//! The data path after decoding: store the reading (idempotently), update the live state,
+//! and publish `station_update` / `alert` frames. Frames are serialised once and fanned out
+//! as `Arc<str>` to every hub client and the desktop window.
+
+use crate::error::CommandError;
+use crate::hub::messages;
+use crate::live::{Latest, LiveState, from_ms};
+use crate::model::{Parameter, QcFlag, Reading, SourceKind, StationKey, fmt_time};
+use crate::stats::Stats;
+use crate::store::{StationInfo, Store, StoreError};
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex, MutexGuard};
+use tokio::sync::broadcast;
+
+/// One serialised frame and the station it concerns (for per-client subscription filters).
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub station: String,
+    pub frame: Arc<str>,
+}
+
+/// Frames buffered per slow receiver before it lags.
+const FANOUT_CAPACITY: usize = 4096;
+
+/// Cheap-to-clone handle to the core data path.
+#[derive(Clone)]
+pub struct Core {
+    pub store: Store,
+    /// Std mutex: held only for short, non-async sections.
+    live: Arc<Mutex<LiveState>>,
+    tx: broadcast::Sender<Outgoing>,
+    pub stats: Arc<Stats>,
+}
+
+impl Core {
+    /// Builds the live state from what the store holds.
+    pub async fn open(store: Store) -> Result<Core, StoreError> {
+        let mut live = LiveState::default();
+        for s in store.stations().await? {
+            let key = StationKey {
+                id: s.id.clone(),
+                legacy_id: s.legacy_id,
+            };
+            live.register(key, s.name, s.location, s.source);
+        }
+        for row in store.latest().await? {
+            let (Some(p), Some(st)) = (Parameter::parse(&row.parameter), live.get(&row.station_id))
+            else {
+                continue;
+            };
+            let key = st.key.clone();
+            live.restore(
+                &key,
+                p,
+                Latest {
+                    value: row.value,
+                    unit: p.canonical_unit(),
+                    t: from_ms(row.ts_ms),
+                    qc: QcFlag::from_code(row.qc),
+                    source: SourceKind::parse(&row.source).unwrap_or(SourceKind::Sensor),
+                },
+            );
+        }
+        let (tx, _) = broadcast::channel(FANOUT_CAPACITY);
+        Ok(Core {
+            store,
+            live: Arc::new(Mutex::new(live)),
+            tx,
+            stats: Arc::new(Stats::default()),
+        })
+    }
+
+    fn live(&self) -> MutexGuard<'_, LiveState> {
+        // A panic while holding the lock cannot leave the state half-updated in a way
+        // that matters more than stopping ingest would, so recover the guard.
+        self.live.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Outgoing> {
+        self.tx.subscribe()
+    }
+
+    /// Registers station metadata (name, location) in the store and the live state.
+    pub async fn register_station(&self, info: StationInfo) -> Result<(), StoreError> {
+        self.store.upsert_station(info.clone()).await?;
+        self.live()
+            .register(info.key, info.name, info.location, info.source);
+        Ok(())
+    }
+
+    /// Stores readings and publishes what changed. Returns how many were new.
+    /// When this returns Ok, the readings are committed: the caller may acknowledge them.
+    pub async fn ingest(&self, readings: Vec<Reading>) -> Result<usize, StoreError> {
+        if readings.is_empty() {
+            return Ok(0);
+        }
+        let flags = self.store.insert_readings(readings.clone()).await?;
+        let mut frames = Vec::new();
+        let mut new = 0;
+        {
+            let mut live = self.live();
+            for (r, is_new) in readings.iter().zip(flags) {
+                if !is_new {
+                    self.stats.duplicates.fetch_add(1, Ordering::Relaxed);
+                    continue;
+                }
+                new += 1;
+                self.stats.stored.fetch_add(1, Ordering::Relaxed);
+                self.stats.qc(r.qc.code());
+                let change = live.apply(r);
+                let Some(st) = live.get(&r.station.id) else {
+                    continue;
+                };
+                frames.push((
+                    st.key.id.clone(),
+                    messages::station_update(st, r, change.seq),
+                ));
+                for (finding, prev) in &change.transitions {
+                    frames.push((st.key.id.clone(), messages::alert(st, finding, *prev, r)));
+                }
+            }
+        }
+        for (station, frame) in frames {
+            // No receivers is fine: nobody is watching right now.
+            let _ = self.tx.send(Outgoing {
+                station,
+                frame: frame.to_string().into(),
+            });
+        }
+        Ok(new)
+    }
+
+    /// All stations as `GET /api/stations` returns them.
+    pub fn stations_json(&self) -> Value {
+        Value::Array(self.live().stations().map(|s| s.summary_json()).collect())
+    }
+
+    pub fn station_json(&self, raw_id: &str) -> Option<Value> {
+        self.live().resolve(raw_id).map(|s| s.summary_json())
+    }
+
+    /// Canonical id of a station as a client wrote it, if known.
+    pub fn resolve(&self, raw_id: &str) -> Option<StationKey> {
+        self.live().resolve(raw_id).map(|s| s.key.clone())
+    }
+
+    pub fn station_count(&self) -> usize {
+        self.live().stations().count()
+    }
+
+    /// One series as `{"station_id", "parameter", "unit", "points": [{"t","v","q"}]}`.
+    /// Defaults to the last 24 hours; at most 10,000 points (the newest).
+    pub async fn readings_json(
+        &self,
+        raw_id: &str,
+        parameter: &str,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> Result<Value, CommandError> {
+        let key = self
+            .resolve(raw_id)
+            .ok_or_else(|| CommandError::UnknownStation(raw_id.chars().take(64).collect()))?;
+        let p = Parameter::parse(parameter).ok_or_else(|| {
+            CommandError::BadRequest(format!(
+                "unknown parameter `{}`",
+                parameter.chars().take(40).collect::<String>()
+            ))
+        })?;
+        let to_t = parse_bound("to", to)?.unwrap_or_else(Utc::now);
+        let from_t = parse_bound("from", from)?.unwrap_or(to_t - chrono::Duration::hours(24));
+        if from_t > to_t {
+            return Err(CommandError::BadRequest("`from` is after `to`".into()));
+        }
+        let points = self
+            .store
+            .series(
+                key.id.clone(),
+                p.as_str().into(),
+                from_t.timestamp_millis(),
+                to_t.timestamp_millis(),
+                10_000,
+            )
+            .await?;
+        let points: Vec<Value> = points
+            .into_iter()
+            .map(|pt| json!({"t": fmt_time(from_ms(pt.ts_ms)), "v": crate::live::finite(pt.value), "q": pt.qc}))
+            .collect();
+        Ok(json!({
+            "station_id": key.id,
+            "parameter": p.as_str(),
+            "unit": p.canonical_unit(),
+            "from": fmt_time(from_t),
+            "to": fmt_time(to_t),
+            "points": points,
+        }))
+    }
+}
+
+fn parse_bound(name: &str, v: Option<&str>) -> Result<Option<DateTime<Utc>>, CommandError> {
+    match v {
+        None | Some("") => Ok(None),
+        Some(s) => DateTime::parse_from_rfc3339(s)
+            .map(|t| Some(t.with_timezone(&Utc)))
+            .map_err(|_| {
+                CommandError::BadRequest(format!(
+                    "`{name}` is not an RFC 3339 time: `{}`",
+                    s.chars().take(40).collect::<String>()
+                ))
+            }),
+    }
+}

@@ -1,0 +1,100 @@
+//! Starting and stopping the core: store, live state, MQTT (embedded broker or external),
+//! the hub and, on request, the demo feed. The headless `hub` command and the desktop app
+//! both start exactly this.
+
+use crate::config::{AppConfig, MqttMode};
+use crate::demo;
+use crate::hub::{Hub, HubError};
+use crate::ingest::broker::{self, BrokerError};
+use crate::ingest::mqtt::{self, MqttSettings};
+use crate::pipeline::Core;
+use crate::store::{Store, StoreError};
+use std::net::SocketAddr;
+use thiserror::Error;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+#[derive(Debug, Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Broker(#[from] BrokerError),
+    #[error(transparent)]
+    Hub(#[from] HubError),
+    #[error("start-up task failed: {0}")]
+    Join(String),
+}
+
+/// A running core. Dropping it does not stop it: call [`Running::shutdown`].
+pub struct Running {
+    pub core: Core,
+    pub hub_addr: SocketAddr,
+    pub mqtt: MqttMode,
+    pub cancel: CancellationToken,
+    tracker: TaskTracker,
+}
+
+pub async fn start(cfg: &AppConfig) -> Result<Running, StartError> {
+    let store = Store::open(&cfg.data_dir)?;
+    let core = Core::open(store).await?;
+    if cfg.demo {
+        for info in demo::stations() {
+            core.register_station(info).await?;
+        }
+    }
+    if let MqttMode::Embedded { listen } = &cfg.mqtt {
+        let listen = *listen;
+        tokio::task::spawn_blocking(move || broker::start(listen))
+            .await
+            .map_err(|e| StartError::Join(e.to_string()))??;
+    }
+    let cancel = CancellationToken::new();
+    let tracker = TaskTracker::new();
+    let hub = Hub::bind(cfg.listen, core.clone(), cancel.clone()).await?;
+    let hub_addr = hub.local_addr();
+    let (host, port) = cfg.mqtt.broker_address();
+    let settings = MqttSettings {
+        host: host.clone(),
+        port,
+        client_id: cfg.mqtt_client_id.clone(),
+        timezone: cfg.timezone.clone(),
+    };
+    tracker.spawn(mqtt::run(settings, core.clone(), cancel.clone()));
+    let hub_cancel = cancel.clone();
+    tracker.spawn(async move {
+        if let Err(e) = hub.serve().await {
+            tracing::error!(error = %e, "hub stopped");
+            hub_cancel.cancel();
+        }
+    });
+    if cfg.demo {
+        let (speed, c) = (cfg.demo_speed, cancel.clone());
+        tracker.spawn(async move {
+            if let Err(e) = demo::run(host, port, speed, c).await {
+                tracing::error!(error = %e, "demo feed stopped");
+            }
+        });
+    }
+    tracker.close();
+    Ok(Running {
+        core,
+        hub_addr,
+        mqtt: cfg.mqtt.clone(),
+        cancel,
+        tracker,
+    })
+}
+
+impl Running {
+    /// Stops every task and waits for them; what was committed stays committed.
+    pub async fn shutdown(self) {
+        self.cancel.cancel();
+        if tokio::time::timeout(std::time::Duration::from_secs(10), self.tracker.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!("some tasks did not stop within 10 s");
+        }
+    }
+}

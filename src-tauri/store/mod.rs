@@ -1,0 +1,153 @@
+//! The local SQLite cache: one writer thread with group commit, read connections that never
+//! block it (WAL), versioned migrations. Everything the hub reports is read back from here
+//! after a restart, so nothing accepted is lost to a crash or `kill -9`.
+
+mod migrations;
+mod reader;
+mod writer;
+
+pub use reader::{LatestRow, Point, StationRow};
+
+use crate::model::{Reading, StationKey};
+use rusqlite::Connection;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use thiserror::Error;
+use tokio::sync::{mpsc, oneshot};
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("cannot create data directory {path}")]
+    CreateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("database {path} has schema version {found}, newer than this build knows ({known})")]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+    #[error("database commit failed: {0}")]
+    Commit(String),
+    #[error("the database writer has stopped")]
+    WriterGone,
+    #[error("database task failed: {0}")]
+    Join(String),
+}
+
+/// Station metadata to register or refresh.
+#[derive(Debug, Clone)]
+pub struct StationInfo {
+    pub key: StationKey,
+    pub name: String,
+    pub location: Option<(f64, f64)>,
+    pub source: String,
+}
+
+/// Cheap-to-clone handle to the database.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    /// Commands for the writer thread; bounded so a flood applies backpressure to ingest.
+    tx: mpsc::Sender<writer::Command>,
+    readers: reader::Pool,
+}
+
+pub const DB_FILE: &str = "purehealth.db";
+
+impl Store {
+    /// Opens (creating if needed) `dir/purehealth.db`, migrates it and starts the writer.
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let path = dir.join(DB_FILE);
+        let mut conn = Connection::open(&path)?;
+        configure(&conn)?;
+        migrations::apply(&mut conn, &path)?;
+        let tx = writer::spawn(conn)?;
+        Ok(Store {
+            inner: Arc::new(Inner {
+                readers: reader::Pool::new(path.clone()),
+                path,
+                tx,
+            }),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Stores readings in one transaction (grouped with whatever else is queued).
+    /// Returns, per reading, whether it was new (`false` = already stored: a redelivery).
+    pub async fn insert_readings(&self, readings: Vec<Reading>) -> Result<Vec<bool>, StoreError> {
+        let (reply, rx) = oneshot::channel();
+        self.send(writer::Command::Insert { readings, reply })
+            .await?;
+        rx.await.map_err(|_| StoreError::WriterGone)?
+    }
+
+    /// Registers a station, or refreshes its name/location when given.
+    pub async fn upsert_station(&self, info: StationInfo) -> Result<(), StoreError> {
+        let (reply, rx) = oneshot::channel();
+        self.send(writer::Command::Station { info, reply }).await?;
+        rx.await.map_err(|_| StoreError::WriterGone)?
+    }
+
+    async fn send(&self, cmd: writer::Command) -> Result<(), StoreError> {
+        self.inner
+            .tx
+            .send(cmd)
+            .await
+            .map_err(|_| StoreError::WriterGone)
+    }
+
+    pub async fn stations(&self) -> Result<Vec<StationRow>, StoreError> {
+        self.inner.readers.run(reader::stations).await
+    }
+
+    /// The newest reading of every station and parameter (per source priority: newest wins).
+    pub async fn latest(&self) -> Result<Vec<LatestRow>, StoreError> {
+        self.inner.readers.run(reader::latest).await
+    }
+
+    /// Points of one series in `[from, to]` (unix ms), oldest first, at most `limit`.
+    pub async fn series(
+        &self,
+        station: String,
+        parameter: String,
+        from_ms: i64,
+        to_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<Point>, StoreError> {
+        self.inner
+            .readers
+            .run(move |c| reader::series(c, &station, &parameter, from_ms, to_ms, limit))
+            .await
+    }
+
+    pub async fn reading_count(&self) -> Result<i64, StoreError> {
+        self.inner.readers.run(reader::reading_count).await
+    }
+}
+
+/// Per-connection settings (stack.md §7).
+pub(crate) fn configure(conn: &Connection) -> Result<(), rusqlite::Error> {
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = NORMAL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA busy_timeout = 5000;
+         PRAGMA temp_store = MEMORY;
+         PRAGMA journal_size_limit = 67108864;",
+    )
+}

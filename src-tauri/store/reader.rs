@@ -1,0 +1,155 @@
+//! Read-only queries on their own connections, run on the blocking pool so they never hold
+//! up the async threads or the writer.
+
+use super::StoreError;
+use rusqlite::{Connection, OpenFlags};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+/// A few reused read-only connections.
+pub struct Pool {
+    path: PathBuf,
+    idle: Arc<Mutex<Vec<Connection>>>,
+}
+
+const MAX_IDLE: usize = 4;
+
+impl Pool {
+    pub fn new(path: PathBuf) -> Pool {
+        Pool {
+            path,
+            idle: Arc::new(Mutex::new(Vec::new())),
+        }
+    }
+
+    pub async fn run<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, rusqlite::Error> + Send + 'static,
+    {
+        let idle = self.idle.clone();
+        let path = self.path.clone();
+        tokio::task::spawn_blocking(move || {
+            let pooled = idle.lock().ok().and_then(|mut v| v.pop());
+            let conn = match pooled {
+                Some(c) => c,
+                None => {
+                    let c = Connection::open_with_flags(
+                        &path,
+                        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                    )?;
+                    c.busy_timeout(std::time::Duration::from_secs(5))?;
+                    c
+                }
+            };
+            let out = f(&conn)?;
+            if let Ok(mut v) = idle.lock() {
+                if v.len() < MAX_IDLE {
+                    v.push(conn);
+                }
+            }
+            Ok(out)
+        })
+        .await
+        .map_err(|e| StoreError::Join(e.to_string()))?
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct StationRow {
+    pub id: String,
+    pub name: String,
+    pub legacy_id: Option<i64>,
+    pub location: Option<(f64, f64)>,
+    pub source: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct LatestRow {
+    pub station_id: String,
+    pub parameter: String,
+    pub ts_ms: i64,
+    pub value: f64,
+    pub unit: String,
+    pub qc: i64,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Point {
+    pub ts_ms: i64,
+    pub value: f64,
+    pub qc: i64,
+}
+
+pub fn stations(c: &Connection) -> Result<Vec<StationRow>, rusqlite::Error> {
+    let mut stmt =
+        c.prepare_cached("SELECT id, name, legacy_id, lat, lon, source FROM station ORDER BY id")?;
+    let rows = stmt.query_map([], |r| {
+        let lat: Option<f64> = r.get(3)?;
+        let lon: Option<f64> = r.get(4)?;
+        Ok(StationRow {
+            id: r.get(0)?,
+            name: r.get(1)?,
+            legacy_id: r.get(2)?,
+            location: lat.zip(lon),
+            source: r.get(5)?,
+        })
+    })?;
+    rows.collect()
+}
+
+pub fn latest(c: &Connection) -> Result<Vec<LatestRow>, rusqlite::Error> {
+    // For each series the newest row; the primary key makes this an index walk.
+    let mut stmt = c.prepare_cached(
+        "SELECT r.station_id, r.parameter, r.ts, r.value, r.unit, r.qc, r.source
+         FROM reading r
+         JOIN (SELECT station_id, parameter, max(ts) AS ts FROM reading GROUP BY station_id, parameter) m
+           ON r.station_id = m.station_id AND r.parameter = m.parameter AND r.ts = m.ts",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(LatestRow {
+            station_id: r.get(0)?,
+            parameter: r.get(1)?,
+            ts_ms: r.get(2)?,
+            value: r.get(3)?,
+            unit: r.get(4)?,
+            qc: r.get(5)?,
+            source: r.get(6)?,
+        })
+    })?;
+    rows.collect()
+}
+
+pub fn series(
+    c: &Connection,
+    station: &str,
+    parameter: &str,
+    from_ms: i64,
+    to_ms: i64,
+    limit: usize,
+) -> Result<Vec<Point>, rusqlite::Error> {
+    // Newest `limit` points in the window, returned oldest first.
+    let mut stmt = c.prepare_cached(
+        "SELECT ts, value, qc FROM (
+            SELECT ts, value, qc FROM reading
+            WHERE station_id = ?1 AND parameter = ?2 AND ts BETWEEN ?3 AND ?4
+            ORDER BY ts DESC LIMIT ?5)
+         ORDER BY ts",
+    )?;
+    let rows = stmt.query_map(
+        rusqlite::params![station, parameter, from_ms, to_ms, limit as i64],
+        |r| {
+            Ok(Point {
+                ts_ms: r.get(0)?,
+                value: r.get(1)?,
+                qc: r.get(2)?,
+            })
+        },
+    )?;
+    rows.collect()
+}
+
+pub fn reading_count(c: &Connection) -> Result<i64, rusqlite::Error> {
+    c.query_row("SELECT count(*) FROM reading", [], |r| r.get(0))
+}

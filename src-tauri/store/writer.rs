@@ -1,0 +1,162 @@
+//! The single writer: one thread owns the write connection and commits every command queued
+//! at the time in one transaction (group commit), so bursts cost one fsync, not one per row.
+
+use super::{StationInfo, StoreError};
+use crate::model::Reading;
+use rusqlite::{Connection, params};
+use tokio::sync::{mpsc, oneshot};
+
+/// Queue depth before senders wait (backpressure on ingest under a flood).
+const QUEUE: usize = 1024;
+/// Most commands folded into one transaction.
+const MAX_GROUP: usize = 256;
+
+pub enum Command {
+    Insert {
+        readings: Vec<Reading>,
+        reply: oneshot::Sender<Result<Vec<bool>, StoreError>>,
+    },
+    Station {
+        info: StationInfo,
+        reply: oneshot::Sender<Result<(), StoreError>>,
+    },
+}
+
+pub fn spawn(conn: Connection) -> Result<mpsc::Sender<Command>, StoreError> {
+    let (tx, rx) = mpsc::channel(QUEUE);
+    std::thread::Builder::new()
+        .name("purehealth-db-writer".into())
+        .spawn(move || run(conn, rx))
+        .map_err(|e| StoreError::Join(e.to_string()))?;
+    Ok(tx)
+}
+
+fn run(mut conn: Connection, mut rx: mpsc::Receiver<Command>) {
+    // Ends when every sender is dropped: the store handle is gone.
+    while let Some(first) = rx.blocking_recv() {
+        let mut group = vec![first];
+        while group.len() < MAX_GROUP {
+            match rx.try_recv() {
+                Ok(cmd) => group.push(cmd),
+                Err(_) => break,
+            }
+        }
+        commit_group(&mut conn, group);
+    }
+}
+
+enum Outcome {
+    Insert(Vec<bool>),
+    Station,
+}
+
+fn commit_group(conn: &mut Connection, group: Vec<Command>) {
+    let result = (|| -> Result<Vec<Outcome>, rusqlite::Error> {
+        let tx = conn.transaction()?;
+        let mut outcomes = Vec::with_capacity(group.len());
+        for cmd in &group {
+            outcomes.push(match cmd {
+                Command::Insert { readings, .. } => Outcome::Insert(insert(&tx, readings)?),
+                Command::Station { info, .. } => {
+                    upsert_station(&tx, info)?;
+                    Outcome::Station
+                }
+            });
+        }
+        tx.commit()?;
+        Ok(outcomes)
+    })();
+    match result {
+        Ok(outcomes) => {
+            for (cmd, out) in group.into_iter().zip(outcomes) {
+                match (cmd, out) {
+                    (Command::Insert { reply, .. }, Outcome::Insert(flags)) => {
+                        let _ = reply.send(Ok(flags));
+                    }
+                    (Command::Station { reply, .. }, _) => {
+                        let _ = reply.send(Ok(()));
+                    }
+                    (Command::Insert { reply, .. }, Outcome::Station) => {
+                        let _ = reply.send(Err(StoreError::WriterGone));
+                    }
+                }
+            }
+        }
+        Err(e) => {
+            // The whole group rolled back; every caller learns it, nothing is half-written.
+            tracing::error!(error = %e, "database commit failed");
+            for cmd in group {
+                let err = || StoreError::Commit(e.to_string());
+                match cmd {
+                    Command::Insert { reply, .. } => {
+                        let _ = reply.send(Err(err()));
+                    }
+                    Command::Station { reply, .. } => {
+                        let _ = reply.send(Err(err()));
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn insert(
+    tx: &rusqlite::Transaction<'_>,
+    readings: &[Reading],
+) -> Result<Vec<bool>, rusqlite::Error> {
+    // A reading for a station never seen gets a placeholder row named after its id.
+    let mut station = tx.prepare_cached(
+        "INSERT INTO station (id, name, legacy_id, source, first_seen) VALUES (?1, ?1, ?2, ?3, ?4)
+         ON CONFLICT(id) DO NOTHING",
+    )?;
+    let mut stmt = tx.prepare_cached(
+        "INSERT OR IGNORE INTO reading (station_id, parameter, ts, source, value, unit, raw_value,
+            raw_unit, qc, qc_tests, time_from_receipt, received_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    )?;
+    let mut flags = Vec::with_capacity(readings.len());
+    for r in readings {
+        station.execute(params![
+            r.station.id,
+            r.station.legacy_id,
+            r.source.as_str(),
+            r.received_at.timestamp_millis()
+        ])?;
+        let n = stmt.execute(params![
+            r.station.id,
+            r.parameter.as_str(),
+            r.observed_at.timestamp_millis(),
+            r.source.as_str(),
+            r.value,
+            r.unit,
+            r.raw_value,
+            r.raw_unit,
+            r.qc.code(),
+            r.qc_tests.join(","),
+            r.time_from_receipt,
+            r.received_at.timestamp_millis(),
+        ])?;
+        flags.push(n == 1);
+    }
+    Ok(flags)
+}
+
+fn upsert_station(tx: &rusqlite::Transaction<'_>, s: &StationInfo) -> Result<(), rusqlite::Error> {
+    let (lat, lon) = s.location.unzip();
+    tx.prepare_cached(
+        "INSERT INTO station (id, name, legacy_id, lat, lon, source, first_seen)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT(id) DO UPDATE SET name = excluded.name,
+            lat = coalesce(excluded.lat, lat), lon = coalesce(excluded.lon, lon)",
+    )?
+    .execute(params![
+        s.key.id,
+        s.name,
+        s.key.legacy_id,
+        lat,
+        lon,
+        s.source,
+        chrono::Utc::now().timestamp_millis()
+    ])?;
+    Ok(())
+}

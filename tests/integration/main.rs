@@ -1,0 +1,11 @@
+//! Black-box tests of the real `purehealth` binary: MQTT in, SQLite, WebSocket and HTTP out.
+
+// MQTT readings reach WebSocket clients with the right index, through both brokers.
+mod end_to_end;
+// Bad payloads, bad frames, bad arguments: clear errors, and the hub keeps running.
+mod bad_input;
+// Nothing accepted is lost or doubled: restarts, kill -9, redelivery.
+mod persistence;
+// One alert per episode and a recovery message.
+mod alerts;
+mod util;

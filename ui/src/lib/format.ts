@@ -1,0 +1,166 @@
+// Pure formatting helpers (no DOM, no framework) — unit tested.
+import { t, getLocale, hasMessage } from './i18n';
+import type { CpcbClass } from '../platform/types';
+
+/** Canonical parameter keys in display order. */
+export const PARAMETER_ORDER = [
+  'ph',
+  'dissolved_oxygen',
+  'bod',
+  'fecal_coliform',
+  'temperature',
+  'turbidity',
+  'conductivity',
+  'tds',
+  'salinity',
+  'do_sat',
+  'depth',
+] as const;
+
+/** Parameters shown on a station row (whichever exist). */
+export const ROW_PARAMETERS = [
+  'ph',
+  'dissolved_oxygen',
+  'bod',
+  'fecal_coliform',
+  'temperature',
+  'turbidity',
+  'conductivity',
+] as const;
+
+export function sortParameters(keys: Iterable<string>): string[] {
+  const rank = (k: string) => {
+    const i = (PARAMETER_ORDER as readonly string[]).indexOf(k);
+    return i === -1 ? PARAMETER_ORDER.length : i;
+  };
+  return [...keys].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
+export function paramLabel(key: string): string {
+  const k = `param.${key}`;
+  return hasMessage(k) ? t(k) : key;
+}
+
+export function paramShort(key: string): string {
+  const k = `paramShort.${key}`;
+  return hasMessage(k) ? t(k) : key;
+}
+
+/** Lenient timestamp parse (RFC 3339, naive, or `Z`); NaN when unparseable. */
+export function parseTime(s: string | null | undefined): number {
+  if (!s) return NaN;
+  return Date.parse(s);
+}
+
+/** "12 s ago" style freshness. Future times (clock skew) count as "just now". */
+export function freshness(iso: string | null | undefined, nowMs: number): string {
+  const ts = parseTime(iso);
+  if (Number.isNaN(ts)) return t('station.never');
+  const s = Math.floor((nowMs - ts) / 1000);
+  if (s < 5) return t('time.justNow');
+  if (s < 60) return t('time.seconds', { n: s });
+  const m = Math.floor(s / 60);
+  if (m < 60) return t('time.minutes', { n: m });
+  const h = Math.floor(m / 60);
+  if (h < 48) return t('time.hours', { n: h });
+  return t('time.days', { n: Math.floor(h / 24) });
+}
+
+/** Freshness bucket used for styling: fresh ≤ 15 min, stale ≤ 2 h, old beyond. */
+export function freshnessLevel(iso: string | null | undefined, nowMs: number): 'fresh' | 'stale' | 'old' {
+  const ts = parseTime(iso);
+  if (Number.isNaN(ts)) return 'old';
+  const age = nowMs - ts;
+  if (age <= 15 * 60_000) return 'fresh';
+  if (age <= 2 * 3600_000) return 'stale';
+  return 'old';
+}
+
+export const DASH = '—';
+
+export function formatWqi(wqi: number | null | undefined): string {
+  return typeof wqi === 'number' && Number.isFinite(wqi) ? wqi.toFixed(1) : DASH;
+}
+
+/** Reading values: sensible significant digits per magnitude; large counts (FC) grouped. */
+export function formatValue(v: number | null | undefined): string {
+  if (typeof v !== 'number' || !Number.isFinite(v)) return DASH;
+  const abs = Math.abs(v);
+  const locale = getLocale() === 'en' ? 'en-IN' : getLocale();
+  let digits: number;
+  if (abs >= 1000) digits = 0;
+  else if (abs >= 100) digits = 1;
+  else if (abs >= 1) digits = 2;
+  else if (abs === 0) digits = 0;
+  else digits = 3;
+  return v.toLocaleString(locale, { maximumFractionDigits: digits, minimumFractionDigits: 0 });
+}
+
+/** Units as shown to people (the wire uses ASCII-ish forms). */
+export function formatUnit(unit: string | null | undefined): string {
+  if (!unit || unit === 'pH' || unit === '---') return '';
+  if (unit === 'MPN/100mL') return 'MPN/100 mL';
+  if (unit === 'uS/cm') return 'µS/cm';
+  return unit;
+}
+
+export function formatTime(iso: string | null | undefined): string {
+  const ts = parseTime(iso);
+  if (Number.isNaN(ts)) return DASH;
+  return new Date(ts).toLocaleString(getLocale() === 'en' ? 'en-GB' : getLocale(), {
+    day: '2-digit',
+    month: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  });
+}
+
+/** CPCB class → colour token (A green … E red). Unknown → neutral. */
+export const CLASS_COLOURS: Record<CpcbClass, string> = {
+  A: '#1a9850',
+  B: '#66bd63',
+  C: '#e6b800',
+  D: '#f46d43',
+  E: '#d73027',
+};
+
+export function classColour(cls: string | null | undefined): string {
+  return cls && cls in CLASS_COLOURS ? CLASS_COLOURS[cls as CpcbClass] : '#8a8f98';
+}
+
+/** Text colour with enough contrast on the class badge. */
+export function classTextColour(cls: string | null | undefined): string {
+  return cls === 'B' || cls === 'C' ? '#1b1b1b' : '#ffffff';
+}
+
+/** QARTOD flag → CSS modifier: pass/not-evaluated show nothing. */
+export function qcKind(q: number | null | undefined): 'ok' | 'unknown' | 'suspect' | 'fail' | 'missing' {
+  switch (q) {
+    case 1:
+      return 'ok';
+    case 3:
+      return 'suspect';
+    case 4:
+      return 'fail';
+    case 9:
+      return 'missing';
+    default:
+      return 'unknown';
+  }
+}
+
+export function qcLabel(q: number | null | undefined): string {
+  switch (q) {
+    case 1:
+      return t('qc.1');
+    case 3:
+      return t('qc.3');
+    case 4:
+      return t('qc.4');
+    case 9:
+      return t('qc.9');
+    default:
+      return t('qc.2');
+  }
+}

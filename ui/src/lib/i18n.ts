@@ -1,0 +1,111 @@
+// Every user-visible string lives here. English is the reference catalogue;
+// other locales may be partial and fall back to English key by key.
+
+const en = {
+  'app.name': 'Pure Health',
+  'app.tagline': 'Water quality monitoring',
+  'conn.connecting': 'Connecting…',
+  'conn.live': 'Live',
+  'conn.offline': 'Offline — reconnecting',
+  'conn.label': 'Connection',
+  'header.asOf': 'Data as of {time}',
+  'header.noData': 'No data yet',
+  'list.title': 'Stations',
+  'list.search': 'Search stations',
+  'list.searchPlaceholder': 'Search by name or id',
+  'list.count': '{shown} of {total} stations',
+  'list.empty': 'No stations match “{query}”.',
+  'list.loading': 'Loading stations…',
+  'list.none': 'No stations reported yet.',
+  'list.loadError': 'Could not load stations: {error}',
+  'list.open': 'Open {name}',
+  'station.back': 'Back to stations',
+  'station.wqi': 'WQI',
+  'station.class': 'CPCB class {cls}',
+  'station.noClass': 'Not classified',
+  'station.updated': 'Updated {ago}',
+  'station.never': 'never',
+  'station.charts': 'Last 24 hours',
+  'station.loadingCharts': 'Loading readings…',
+  'station.noReadings': 'No readings in the last 24 hours.',
+  'station.readingsError': 'Could not load readings: {error}',
+  'station.notFound': 'Station “{id}” is not known.',
+  'station.source': 'Source: {source}',
+  'chart.failedHidden': '{n} failed-QC point(s) hidden',
+  'chart.suspect': 'suspect',
+  'chart.time': 'Time',
+  'qc.1': 'QC passed',
+  'qc.2': 'QC not evaluated',
+  'qc.3': 'QC suspect',
+  'qc.4': 'QC failed',
+  'qc.9': 'Missing',
+  'alert.dismiss': 'Dismiss alert',
+  'alert.cleared': 'Cleared',
+  'alert.critical': 'Critical',
+  'alert.high': 'High',
+  'alert.medium': 'Medium',
+  'alert.warning': 'Warning',
+  'alert.atStation': 'at {station}',
+  'level.ok': 'OK',
+  'level.warning': 'Warning',
+  'level.critical': 'Critical',
+  'time.justNow': 'just now',
+  'time.seconds': '{n} s ago',
+  'time.minutes': '{n} min ago',
+  'time.hours': '{n} h ago',
+  'time.days': '{n} d ago',
+  'param.ph': 'pH',
+  'param.dissolved_oxygen': 'Dissolved oxygen',
+  'param.bod': 'BOD',
+  'param.fecal_coliform': 'Faecal coliform',
+  'param.temperature': 'Temperature',
+  'param.turbidity': 'Turbidity',
+  'param.tds': 'TDS',
+  'param.conductivity': 'Conductivity',
+  'param.salinity': 'Salinity',
+  'param.depth': 'Depth',
+  'param.do_sat': 'DO saturation',
+  'paramShort.ph': 'pH',
+  'paramShort.dissolved_oxygen': 'DO',
+  'paramShort.bod': 'BOD',
+  'paramShort.fecal_coliform': 'FC',
+  'paramShort.temperature': 'Temp',
+  'paramShort.turbidity': 'Turb',
+  'paramShort.tds': 'TDS',
+  'paramShort.conductivity': 'Cond',
+  'paramShort.salinity': 'Sal',
+  'paramShort.depth': 'Depth',
+  'paramShort.do_sat': 'DO %',
+} as const;
+
+export type MessageKey = keyof typeof en;
+export type Catalogue = Record<MessageKey, string>;
+export type Locale = 'en' | 'hi' | 'mr';
+
+const catalogues: Record<Locale, Partial<Catalogue>> = {
+  en,
+  hi: {}, // Hindi: to be translated
+  mr: {}, // Marathi: to be translated
+};
+
+let locale: Locale = 'en';
+
+export function setLocale(l: Locale): void {
+  locale = l;
+  if (typeof document !== 'undefined') document.documentElement.lang = l;
+}
+
+export function getLocale(): Locale {
+  return locale;
+}
+
+export function hasMessage(key: string): key is MessageKey {
+  return key in en;
+}
+
+/** Looks up `key` in the current locale (falling back to English) and fills `{name}` placeholders. */
+export function t(key: MessageKey, params?: Record<string, string | number>): string {
+  const template = catalogues[locale][key] ?? en[key];
+  if (!params) return template;
+  return template.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m));
+}

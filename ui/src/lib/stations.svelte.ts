@@ -1,0 +1,224 @@
+// Station state: the list from `listStations()`, patched in place by live
+// `station_update` messages. Rows are deep `$state` proxies, so patching one
+// station only re-renders what reads that station's fields.
+import type { HubMessage, LatestValue, Station, StationUpdateData } from '../platform/types';
+
+export interface StationRow extends Station {
+  /** Last applied `seq` from the hub (0 = none yet). Exposed as `data-seq` for tests. */
+  seq: number;
+}
+
+export interface StationStoreDeps {
+  listStations: () => Promise<Station[]>;
+  subscribe: (handler: (msg: HubMessage) => void) => () => void;
+  now?: () => number;
+}
+
+export type UpdateListener = (stationId: string, data: StationUpdateData) => void;
+
+/** An unknown station id triggers at most one refetch per this interval. */
+export const UNKNOWN_REFETCH_MIN_MS = 5_000;
+
+const QUALITY_TO_Q: Record<string, number> = { good: 1, suspect: 3, bad: 4 };
+
+function later(a: string | null, b: string | null | undefined): string | null {
+  if (!b) return a;
+  if (!a) return b;
+  return Date.parse(b) > Date.parse(a) ? b : a;
+}
+
+export class StationStore {
+  byId: Record<string, StationRow> = $state({});
+  /** Station ids sorted by name. */
+  order: string[] = $state([]);
+  loading = $state(true);
+  error: string | null = $state(null);
+
+  #deps: StationStoreDeps;
+  #now: () => number;
+  #inflight: Promise<void> | null = null;
+  #again = false;
+  #lastUnknownRefetch = -Infinity;
+  #listeners = new Set<UpdateListener>();
+  #unsub: (() => void) | null = null;
+
+  constructor(deps: StationStoreDeps) {
+    this.#deps = deps;
+    this.#now = deps.now ?? Date.now;
+  }
+
+  start(): () => void {
+    this.#unsub ??= this.#deps.subscribe((m) => this.handle(m));
+    void this.refetch();
+    return () => this.stop();
+  }
+
+  stop(): void {
+    this.#unsub?.();
+    this.#unsub = null;
+  }
+
+  /** Called for every applied station update (the chart view appends live points). */
+  onUpdate(fn: UpdateListener): () => void {
+    this.#listeners.add(fn);
+    return () => this.#listeners.delete(fn);
+  }
+
+  get stations(): StationRow[] {
+    return this.order.map((id) => this.byId[id]).filter(Boolean);
+  }
+
+  /** Fetches the station list; concurrent calls coalesce into one extra fetch. */
+  refetch(): Promise<void> {
+    if (this.#inflight) {
+      this.#again = true;
+      return this.#inflight;
+    }
+    this.#inflight = (async () => {
+      do {
+        this.#again = false;
+        try {
+          this.#apply(await this.#deps.listStations());
+          this.error = null;
+        } catch (e) {
+          this.error = e instanceof Error ? e.message : String(e);
+        } finally {
+          this.loading = false;
+        }
+      } while (this.#again);
+    })().finally(() => {
+      this.#inflight = null;
+    });
+    return this.#inflight;
+  }
+
+  #apply(list: Station[]) {
+    if (!Array.isArray(list)) throw new Error('station list is not an array');
+    const seen = new Set<string>();
+    for (const s of list) {
+      if (!s || typeof s.id !== 'string') continue;
+      seen.add(s.id);
+      const row = this.byId[s.id];
+      if (row) {
+        Object.assign(row, { ...s, latest: { ...row.latest, ...(s.latest ?? {}) } });
+        row.last_update = later(row.last_update, s.last_update);
+      } else {
+        this.byId[s.id] = { ...s, latest: s.latest ?? {}, seq: 0 };
+      }
+    }
+    for (const id of Object.keys(this.byId)) if (!seen.has(id)) delete this.byId[id];
+    this.#sort();
+  }
+
+  #sort() {
+    this.order = Object.values(this.byId)
+      .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id))
+      .map((s) => s.id);
+  }
+
+  /** Resolves the key of an update: canonical `data.station_id`, else a legacy numeric id. */
+  #resolveId(envelopeId: unknown, data: StationUpdateData): string | null {
+    const candidates = [data.station_id, envelopeId].filter((x) => x !== undefined && x !== null).map(String);
+    for (const c of candidates) if (this.byId[c]) return c;
+    for (const c of candidates) {
+      const n = Number(c);
+      if (!Number.isInteger(n)) continue;
+      const hit = Object.values(this.byId).find((s) => s.legacy_id === n);
+      if (hit) return hit.id;
+    }
+    return null;
+  }
+
+  handle(msg: HubMessage): void {
+    if (msg.type === 'resync') {
+      // The stream restarted (reconnect or hub restart): seq may have reset.
+      for (const row of Object.values(this.byId)) row.seq = 0;
+      void this.refetch();
+      return;
+    }
+    if (msg.type !== 'station_update') return;
+    const data = msg.data;
+    const id = this.#resolveId(msg.station_id, data);
+    if (id === null) {
+      this.#addProvisional(data);
+      const now = this.#now();
+      if (now - this.#lastUnknownRefetch >= UNKNOWN_REFETCH_MIN_MS) {
+        this.#lastUnknownRefetch = now;
+        void this.refetch();
+      }
+      return;
+    }
+    this.#patch(this.byId[id], data);
+  }
+
+  /** Shows a station we have not fetched yet right away; the refetch fills in the rest. */
+  #addProvisional(data: StationUpdateData) {
+    const id = typeof data.station_id === 'string' && data.station_id ? data.station_id : null;
+    if (id === null) return;
+    this.byId[id] = {
+      id,
+      name: data.station_name ?? id,
+      legacy_id: null,
+      location: null,
+      source: typeof data.source === 'string' ? data.source : 'sensor',
+      latest: {},
+      wqi: null,
+      class: null,
+      mpcb_class: null,
+      classification: null,
+      status: null,
+      alert_level: 'ok',
+      last_update: null,
+      seq: 0,
+    };
+    this.#sort();
+    this.#patch(this.byId[id], data);
+  }
+
+  #patch(row: StationRow, data: StationUpdateData) {
+    if (typeof data.seq === 'number') {
+      if (data.seq <= row.seq) return; // duplicate or out of order
+      row.seq = data.seq;
+    }
+    if (data.latest && typeof data.latest === 'object') {
+      for (const [k, v] of Object.entries(data.latest)) {
+        if (v && typeof v === 'object') row.latest[k] = v as LatestValue;
+      }
+    } else if (typeof data.parameter === 'string' && 'value' in data) {
+      // Per-reading mode without a `latest` map.
+      row.latest[data.parameter] = {
+        value: typeof data.value === 'number' ? data.value : null,
+        unit: data.unit ?? row.latest[data.parameter]?.unit ?? '',
+        t: data.timestamp ?? new Date(this.#now()).toISOString(),
+        q: QUALITY_TO_Q[String(data.quality)] ?? 2,
+      };
+    }
+    if ('wqi' in data) row.wqi = typeof data.wqi === 'number' ? data.wqi : null;
+    if ('class' in data) row.class = data.class ?? null;
+    if ('mpcb_class' in data) row.mpcb_class = data.mpcb_class ?? null;
+    if ('classification' in data) row.classification = data.classification ?? null;
+    if ('status' in data) row.status = data.status ?? null;
+    if (data.alert_level) row.alert_level = data.alert_level;
+    if (data.station_name && data.station_name !== row.name) {
+      row.name = data.station_name;
+      this.#sort();
+    }
+    row.last_update = later(row.last_update, data.timestamp);
+    for (const fn of [...this.#listeners]) {
+      try {
+        fn(row.id, data);
+      } catch (e) {
+        console.error('update listener failed', e);
+      }
+    }
+  }
+}
+
+/** Case-insensitive filter on name and id (and legacy id). */
+export function filterStations<T extends Pick<Station, 'id' | 'name' | 'legacy_id'>>(list: T[], query: string): T[] {
+  const q = query.trim().toLowerCase();
+  if (!q) return list;
+  return list.filter(
+    (s) => s.name.toLowerCase().includes(q) || s.id.toLowerCase().includes(q) || (s.legacy_id !== null && String(s.legacy_id) === q),
+  );
+}

@@ -1,0 +1,45 @@
+// The transport facade. Only this folder knows which backend is in use:
+// Tauri IPC when running inside the desktop/mobile shell, otherwise
+// fetch + WebSocket against the hub that served this page.
+import { observable } from './observable';
+import type { Backend, ConnectionState, MessageHandler, Readable, Series, Station } from './types';
+import { createWsBackend } from './ws';
+
+export type * from './types';
+
+const state = observable<ConnectionState>('connecting');
+
+/** `connecting | live | offline`. Svelte components can use `$connectionState`. */
+export const connectionState: Readable<ConnectionState> = { subscribe: state.subscribe, get: state.get };
+
+export function isTauri(): boolean {
+  return typeof window !== 'undefined' && '__TAURI_INTERNALS__' in window;
+}
+
+let backendP: Promise<Backend> | null = null;
+
+function backend(): Promise<Backend> {
+  backendP ??= isTauri()
+    ? import('./tauri').then((m) => m.createTauriBackend(state))
+    : Promise.resolve(createWsBackend({ origin: window.location.href, state }));
+  return backendP;
+}
+
+export const rpc = {
+  listStations: (): Promise<Station[]> => backend().then((b) => b.listStations()),
+  stationReadings: (id: string, parameter: string, from: string, to: string): Promise<Series> =>
+    backend().then((b) => b.stationReadings(id, parameter, from, to)),
+};
+
+/** Receive every hub message (all stations). Returns an unsubscribe function. */
+export function subscribe(handler: MessageHandler): () => void {
+  let unsub: (() => void) | null = null;
+  let cancelled = false;
+  void backend().then((b) => {
+    if (!cancelled) unsub = b.subscribe(handler);
+  });
+  return () => {
+    cancelled = true;
+    unsub?.();
+  };
+}

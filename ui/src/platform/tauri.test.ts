@@ -1,0 +1,44 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { observable } from './observable';
+import type { ConnectionState, HubMessage } from './types';
+
+const invoke = vi.fn();
+let emit: ((e: { payload: unknown }) => void) | null = null;
+vi.mock('@tauri-apps/api/core', () => ({ invoke: (...a: unknown[]) => invoke(...a) }));
+vi.mock('@tauri-apps/api/event', () => ({
+  listen: vi.fn(async (name: string, cb: (e: { payload: unknown }) => void) => {
+    expect(name).toBe('hub://message');
+    emit = cb;
+    return () => {};
+  }),
+}));
+
+const { createTauriBackend } = await import('./tauri');
+
+beforeEach(() => {
+  invoke.mockReset();
+  emit = null;
+});
+
+describe('Tauri backend', () => {
+  it('maps rpc calls to commands with camelCase args', async () => {
+    const b = createTauriBackend(observable<ConnectionState>('connecting'));
+    invoke.mockResolvedValueOnce([{ id: 'a' }]).mockResolvedValueOnce({ points: [] });
+    await expect(b.listStations()).resolves.toEqual([{ id: 'a' }]);
+    await b.stationReadings('a', 'ph', 'F', 'T');
+    expect(invoke.mock.calls).toEqual([['list_stations'], ['station_readings', { stationId: 'a', parameter: 'ph', from: 'F', to: 'T' }]]);
+  });
+
+  it('goes live once listening, emits resync, and forwards object or string payloads', async () => {
+    const state = observable<ConnectionState>('connecting');
+    const b = createTauriBackend(state);
+    const got: HubMessage[] = [];
+    b.subscribe((m) => got.push(m));
+    await vi.waitFor(() => expect(state.get()).toBe('live'));
+    emit!({ payload: { type: 'alert', alert: { message: 'x' } } });
+    emit!({ payload: '{"type":"pong"}' });
+    emit!({ payload: 'garbage' });
+    emit!({ payload: { type: 'station_update', data: null } });
+    expect(got.map((m) => m.type)).toEqual(['resync', 'alert', 'pong']);
+  });
+});

@@ -1,0 +1,47 @@
+// Tauri backend: IPC commands + the `hub://message` app event.
+// This is the ONLY module allowed to import `@tauri-apps/*`.
+import { invoke } from '@tauri-apps/api/core';
+import { listen } from '@tauri-apps/api/event';
+import type { Writable } from './observable';
+import type { Backend, ConnectionState, MessageHandler, Series, Station } from './types';
+import { asMessage, parseFrame } from './ws';
+
+export function createTauriBackend(state: Writable<ConnectionState>): Backend {
+  const handlers = new Set<MessageHandler>();
+  let listening: Promise<void> | null = null;
+
+  function ensureListening() {
+    listening ??= listen<unknown>('hub://message', (e) => {
+      // The payload is the message object; a pre-serialised JSON string is accepted too.
+      const msg = typeof e.payload === 'string' ? parseFrame(e.payload) : asMessage(e.payload);
+      if (!msg) return;
+      for (const h of [...handlers]) {
+        try {
+          h(msg);
+        } catch (err) {
+          console.error('message handler failed', err);
+        }
+      }
+    }).then(
+      () => {
+        state.set('live');
+        for (const h of [...handlers]) h({ type: 'resync' });
+      },
+      (err) => {
+        console.error('listen(hub://message) failed', err);
+        state.set('offline');
+      },
+    );
+  }
+
+  return {
+    listStations: () => invoke<Station[]>('list_stations'),
+    stationReadings: (stationId, parameter, from, to) =>
+      invoke<Series>('station_readings', { stationId, parameter, from, to }),
+    subscribe(handler) {
+      handlers.add(handler);
+      ensureListening();
+      return () => handlers.delete(handler);
+    },
+  };
+}

@@ -1,0 +1,103 @@
+// Wire types shared by both backends (see the hub data contract).
+// Everything here mirrors JSON the Rust hub emits; keep it in sync with it.
+
+/** QARTOD flag: 1 pass, 2 not evaluated, 3 suspect, 4 fail, 9 missing. */
+export type QcFlag = 1 | 2 | 3 | 4 | 9;
+
+export interface LatestValue {
+  value: number | null;
+  unit: string;
+  /** Observation time, RFC 3339 UTC. */
+  t: string;
+  q: QcFlag | number;
+}
+
+export type CpcbClass = 'A' | 'B' | 'C' | 'D' | 'E';
+export type AlertLevel = 'ok' | 'warning' | 'critical';
+
+export interface Station {
+  id: string;
+  name: string;
+  legacy_id: number | null;
+  location: { lat: number; lon: number } | null;
+  source: string;
+  latest: Record<string, LatestValue>;
+  wqi: number | null;
+  class: CpcbClass | null;
+  mpcb_class: string | null;
+  classification: string | null;
+  status: string | null;
+  alert_level: AlertLevel;
+  last_update: string | null;
+}
+
+export interface SeriesPoint {
+  t: string;
+  v: number | null;
+  q: QcFlag | number;
+}
+
+export interface Series {
+  station_id: string;
+  parameter: string;
+  unit: string;
+  points: SeriesPoint[];
+}
+
+export interface StationUpdateData {
+  station_id?: string;
+  station_name?: string;
+  timestamp?: string;
+  parameter?: string;
+  value?: number | null;
+  unit?: string;
+  latest?: Record<string, LatestValue>;
+  wqi?: number | null;
+  class?: CpcbClass | null;
+  mpcb_class?: string | null;
+  classification?: string | null;
+  status?: string | null;
+  alert_level?: AlertLevel;
+  seq?: number;
+  [legacy: string]: unknown;
+}
+
+export interface AlertPayload {
+  severity?: 'critical' | 'high' | 'medium' | 'warning' | string;
+  parameter?: string;
+  value?: number | null;
+  message?: string;
+  state?: 'active_unack' | 'active_ack' | 'cleared_unack' | 'cleared_ack' | string;
+  alarm_id?: string | number;
+  [extra: string]: unknown;
+}
+
+export type HubMessage =
+  | { type: 'connected'; client_id?: string; timestamp?: string; message?: string }
+  | { type: 'subscribed' | 'unsubscribed'; station_id?: string | number; timestamp?: string }
+  | { type: 'pong'; timestamp?: string }
+  | { type: 'error'; message?: string }
+  | { type: 'station_update'; station_id?: string | number; timestamp?: string; data: StationUpdateData }
+  | { type: 'alert'; station_id?: string | number; timestamp?: string; alert: AlertPayload; priority?: string }
+  | { type: 'prediction_update'; station_id?: string | number; timestamp?: string; predictions: unknown }
+  /**
+   * Synthetic, produced by the transport itself (never by the hub): the live stream
+   * (re)started, so anything cached may be stale and should be refetched.
+   */
+  | { type: 'resync' };
+
+export type MessageHandler = (msg: HubMessage) => void;
+
+export type ConnectionState = 'connecting' | 'live' | 'offline';
+
+/** Minimal observable compatible with the Svelte store contract (`$store`). */
+export interface Readable<T> {
+  subscribe(run: (value: T) => void): () => void;
+  get(): T;
+}
+
+export interface Backend {
+  listStations(): Promise<Station[]>;
+  stationReadings(id: string, parameter: string, from: string, to: string): Promise<Series>;
+  subscribe(handler: MessageHandler): () => void;
+}

@@ -1,0 +1,238 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { observable } from './observable';
+import type { ConnectionState, HubMessage } from './types';
+import { BACKOFF_MAX_MS, PING_INTERVAL_MS, backoffDelay, createWsBackend, parseFrame, wsUrl, type SocketLike } from './ws';
+
+class FakeSocket implements SocketLike {
+  static all: FakeSocket[] = [];
+  readyState = 0;
+  sent: unknown[] = [];
+  onopen: ((ev: unknown) => void) | null = null;
+  onclose: ((ev: unknown) => void) | null = null;
+  onerror: ((ev: unknown) => void) | null = null;
+  onmessage: ((ev: { data: unknown }) => void) | null = null;
+  closed = false;
+  constructor(readonly url: string) {
+    FakeSocket.all.push(this);
+  }
+  send(data: string) {
+    if (this.readyState !== 1) throw new Error('send before open');
+    this.sent.push(JSON.parse(data));
+  }
+  close() {
+    this.closed = true;
+    this.readyState = 3;
+  }
+  // test helpers
+  open() {
+    this.readyState = 1;
+    this.onopen?.({});
+  }
+  drop() {
+    this.readyState = 3;
+    this.onerror?.({});
+    this.onclose?.({ code: 1006 });
+  }
+  frame(data: unknown) {
+    this.onmessage?.({ data: typeof data === 'string' ? data : JSON.stringify(data) });
+  }
+}
+
+function setup() {
+  const state = observable<ConnectionState>('connecting');
+  const states: ConnectionState[] = [];
+  state.subscribe((s) => states.push(s));
+  const fetchMock = vi.fn<typeof fetch>();
+  const backend = createWsBackend({
+    origin: 'http://hub.local:8080/index.html',
+    state,
+    createSocket: (url) => new FakeSocket(url),
+    fetch: fetchMock,
+    random: () => 1, // upper edge of the jitter: delay == base
+  });
+  const got: HubMessage[] = [];
+  backend.subscribe((m) => got.push(m));
+  return { state, states, backend, got, fetchMock, last: () => FakeSocket.all[FakeSocket.all.length - 1] };
+}
+
+beforeEach(() => {
+  FakeSocket.all = [];
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('backoffDelay', () => {
+  it('starts at 0.5 s, doubles, and caps at 15 s', () => {
+    const top = (n: number) => backoffDelay(n, () => 1);
+    expect([0, 1, 2, 3, 4, 5, 6, 10].map(top)).toEqual([500, 1000, 2000, 4000, 8000, 15000, 15000, 15000]);
+  });
+  it('applies jitter within [base/2, base]', () => {
+    expect(backoffDelay(0, () => 0)).toBe(250);
+    expect(backoffDelay(3, () => 0)).toBe(2000);
+    for (let i = 0; i < 50; i++) {
+      const d = backoffDelay(40);
+      expect(d).toBeGreaterThanOrEqual(BACKOFF_MAX_MS / 2);
+      expect(d).toBeLessThanOrEqual(BACKOFF_MAX_MS);
+    }
+  });
+});
+
+describe('wsUrl', () => {
+  it('follows the page protocol', () => {
+    expect(wsUrl('http://127.0.0.1:18080/')).toBe('ws://127.0.0.1:18080/ws');
+    expect(wsUrl('https://hub.example/app/index.html#/station/x')).toBe('wss://hub.example/ws');
+  });
+});
+
+describe('WebSocket backend', () => {
+  it('connects lazily and is live only after open, then subscribes to all stations', () => {
+    const { states, last } = setup();
+    const s = last();
+    expect(s.url).toBe('ws://hub.local:8080/ws');
+    expect(states).toEqual(['connecting']);
+    expect(s.sent).toEqual([]);
+    s.open();
+    expect(states).toEqual(['connecting', 'live']);
+    expect(s.sent).toEqual([{ type: 'subscribe', station_id: '*' }]);
+  });
+
+  it('reconnects with exponential backoff, resubscribes and emits resync on every open', () => {
+    const { states, got, last } = setup();
+    last().open();
+    expect(got.filter((m) => m.type === 'resync')).toHaveLength(1);
+
+    last().drop();
+    expect(states.at(-1)).toBe('offline');
+    expect(FakeSocket.all).toHaveLength(1);
+    vi.advanceTimersByTime(499);
+    expect(FakeSocket.all).toHaveLength(1);
+    vi.advanceTimersByTime(1);
+    expect(FakeSocket.all).toHaveLength(2);
+    expect(states.at(-1)).toBe('connecting');
+
+    // The second attempt fails without ever opening: the delay doubles.
+    last().drop();
+    vi.advanceTimersByTime(999);
+    expect(FakeSocket.all).toHaveLength(2);
+    vi.advanceTimersByTime(1);
+    expect(FakeSocket.all).toHaveLength(3);
+
+    last().open();
+    expect(states.at(-1)).toBe('live');
+    expect(last().sent).toEqual([{ type: 'subscribe', station_id: '*' }]);
+    expect(got.filter((m) => m.type === 'resync')).toHaveLength(2);
+
+    // A successful open resets the backoff.
+    last().drop();
+    vi.advanceTimersByTime(500);
+    expect(FakeSocket.all).toHaveLength(4);
+  });
+
+  it('never schedules more than one reconnect and stops on stop()', () => {
+    const { backend, last, states } = setup();
+    last().drop();
+    last().onclose?.({}); // duplicate close event
+    vi.advanceTimersByTime(600);
+    expect(FakeSocket.all).toHaveLength(2);
+    backend.stop();
+    expect(last().closed).toBe(true);
+    expect(states.at(-1)).toBe('offline');
+    vi.advanceTimersByTime(60_000);
+    expect(FakeSocket.all).toHaveLength(2);
+  });
+
+  it('pings every 20 s while open and stops pinging after close', () => {
+    const { last } = setup();
+    const s = last();
+    s.open();
+    vi.advanceTimersByTime(PING_INTERVAL_MS * 2);
+    expect(s.sent.filter((m) => (m as { type: string }).type === 'ping')).toHaveLength(2);
+    s.drop();
+    const before = s.sent.length;
+    vi.advanceTimersByTime(PING_INTERVAL_MS * 3);
+    expect(s.sent.length).toBe(before);
+  });
+
+  it('dispatches valid frames to every handler and ignores malformed ones', () => {
+    const { backend, got, last } = setup();
+    const other: HubMessage[] = [];
+    backend.subscribe(() => {
+      throw new Error('a broken handler must not starve the others');
+    });
+    backend.subscribe((m) => other.push(m));
+    const spy = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const s = last();
+    s.open();
+    const update = { type: 'station_update', station_id: 1, timestamp: 't', data: { station_id: 'a', seq: 1 } };
+    s.frame('not json {');
+    s.frame('[1,2]');
+    s.frame('42');
+    s.frame('null');
+    s.frame({ no: 'type' });
+    s.frame({ type: 7 });
+    s.frame({ type: 'station_update', data: 'oops' });
+    s.frame({ type: 'alert', alert: null });
+    s.frame({ type: 'resync' }); // only the transport may produce resync
+    s.onmessage?.({ data: new ArrayBuffer(4) });
+    s.frame(update);
+    spy.mockRestore();
+    const real = got.filter((m) => m.type !== 'resync');
+    expect(real).toEqual([update]);
+    expect(other.filter((m) => m.type !== 'resync')).toEqual([update]);
+  });
+
+  it('unsubscribe stops delivery', () => {
+    const { backend, last } = setup();
+    const seen: HubMessage[] = [];
+    const off = backend.subscribe((m) => seen.push(m));
+    last().open();
+    off();
+    last().frame({ type: 'pong' });
+    expect(seen.map((m) => m.type)).toEqual(['resync']);
+  });
+
+  it('ignores events from a superseded socket', () => {
+    const { got, last, states } = setup();
+    const first = last();
+    first.drop();
+    vi.advanceTimersByTime(500);
+    first.frame({ type: 'pong' });
+    first.onclose?.({});
+    expect(got).toEqual([]);
+    expect(states.at(-1)).toBe('connecting');
+  });
+});
+
+describe('REST', () => {
+  it('fetches the station list and readings from the page origin', async () => {
+    const { backend, fetchMock } = setup();
+    fetchMock.mockResolvedValueOnce(new Response('[{"id":"a"}]', { status: 200 }));
+    await expect(backend.listStations()).resolves.toEqual([{ id: 'a' }]);
+    expect(fetchMock.mock.calls[0][0]).toBe('http://hub.local:8080/api/stations');
+
+    fetchMock.mockResolvedValueOnce(new Response('{"points":[]}', { status: 200 }));
+    await backend.stationReadings('MH/1 x', 'ph', '2026-01-01T00:00:00Z', '2026-01-02T00:00:00Z');
+    const url = new URL(String(fetchMock.mock.calls[1][0]));
+    expect(url.pathname).toBe('/api/stations/MH%2F1%20x/readings');
+    expect(Object.fromEntries(url.searchParams)).toEqual({
+      parameter: 'ph',
+      from: '2026-01-01T00:00:00Z',
+      to: '2026-01-02T00:00:00Z',
+    });
+  });
+
+  it('rejects on HTTP errors', async () => {
+    const { backend, fetchMock } = setup();
+    fetchMock.mockResolvedValueOnce(new Response('nope', { status: 503 }));
+    await expect(backend.listStations()).rejects.toThrow(/503/);
+  });
+});
+
+describe('parseFrame', () => {
+  it('accepts alert and station_update objects', () => {
+    expect(parseFrame('{"type":"alert","alert":{"message":"x"}}')).toEqual({ type: 'alert', alert: { message: 'x' } });
+    expect(parseFrame('{"type":"connected","client_id":"client_1"}')?.type).toBe('connected');
+  });
+});

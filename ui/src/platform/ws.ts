@@ -1,0 +1,194 @@
+// Browser backend: REST via fetch + live updates over one WebSocket to /ws.
+//
+// Connection lifecycle:
+//   connecting --open--> live --close/error--> offline --(backoff)--> connecting ...
+// On every open we (re)send `subscribe "*"` and emit a synthetic `resync`
+// message so the station store refetches the list. The socket is considered
+// live only once `open` fired (the legacy client reported "connected" early).
+import type { Writable } from './observable';
+import type { Backend, ConnectionState, HubMessage, MessageHandler, Series, Station } from './types';
+
+export const BACKOFF_INITIAL_MS = 500;
+export const BACKOFF_MAX_MS = 15_000;
+export const PING_INTERVAL_MS = 20_000;
+
+/** The subset of the DOM WebSocket we use (so tests can pass a fake). */
+export interface SocketLike {
+  readyState: number;
+  onopen: ((ev: unknown) => void) | null;
+  onclose: ((ev: unknown) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+}
+
+export interface WsOptions {
+  /** Page origin, e.g. `http://127.0.0.1:8080`; REST and `/ws` are resolved against it. */
+  origin: string;
+  state: Writable<ConnectionState>;
+  createSocket?: (url: string) => SocketLike;
+  fetch?: typeof fetch;
+  /** Returns [0,1); injectable for deterministic backoff tests. */
+  random?: () => number;
+  setTimeout?: (fn: () => void, ms: number) => unknown;
+  clearTimeout?: (id: unknown) => void;
+  setInterval?: (fn: () => void, ms: number) => unknown;
+  clearInterval?: (id: unknown) => void;
+}
+
+const OPEN = 1;
+
+/** Delay before reconnect attempt `attempt` (0-based): 0.5 s doubling, capped at 15 s, "equal jitter". */
+export function backoffDelay(attempt: number, random: () => number = Math.random): number {
+  const base = Math.min(BACKOFF_MAX_MS, BACKOFF_INITIAL_MS * 2 ** Math.min(attempt, 30));
+  return Math.round(base / 2 + (random() * base) / 2);
+}
+
+export function wsUrl(origin: string): string {
+  const u = new URL('/ws', origin);
+  u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
+  return u.toString();
+}
+
+/** Parses one text frame. Returns null (and the frame is ignored) unless it is a valid message. */
+export function parseFrame(raw: unknown): HubMessage | null {
+  if (typeof raw !== 'string') return null;
+  try {
+    return asMessage(JSON.parse(raw));
+  } catch {
+    return null;
+  }
+}
+
+/** Accepts a JSON object with a string `type` (and an object payload where one is required). */
+export function asMessage(v: unknown): HubMessage | null {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return null;
+  const type = (v as { type?: unknown }).type;
+  if (typeof type !== 'string' || type === 'resync') return null;
+  const isObj = (x: unknown) => typeof x === 'object' && x !== null && !Array.isArray(x);
+  if (type === 'station_update' && !isObj((v as { data?: unknown }).data)) return null;
+  if (type === 'alert' && !isObj((v as { alert?: unknown }).alert)) return null;
+  return v as HubMessage;
+}
+
+export interface WsBackend extends Backend {
+  /** Closes the socket and stops reconnecting (tests, page unload). */
+  stop(): void;
+}
+
+export function createWsBackend(opts: WsOptions): WsBackend {
+  const createSocket = opts.createSocket ?? ((url: string) => new WebSocket(url) as unknown as SocketLike);
+  const doFetch = opts.fetch ?? ((...a: Parameters<typeof fetch>) => fetch(...a));
+  const random = opts.random ?? Math.random;
+  const setT = opts.setTimeout ?? ((fn, ms) => setTimeout(fn, ms));
+  const clearT = opts.clearTimeout ?? ((id) => clearTimeout(id as ReturnType<typeof setTimeout>));
+  const setI = opts.setInterval ?? ((fn, ms) => setInterval(fn, ms));
+  const clearI = opts.clearInterval ?? ((id) => clearInterval(id as ReturnType<typeof setInterval>));
+
+  const handlers = new Set<MessageHandler>();
+  let socket: SocketLike | null = null;
+  let attempt = 0;
+  let reconnectTimer: unknown = null;
+  let pingTimer: unknown = null;
+  let stopped = false;
+  let started = false;
+
+  function dispatch(msg: HubMessage) {
+    for (const h of [...handlers]) {
+      try {
+        h(msg);
+      } catch (e) {
+        console.error('message handler failed', e);
+      }
+    }
+  }
+
+  function send(obj: unknown) {
+    if (socket && socket.readyState === OPEN) socket.send(JSON.stringify(obj));
+  }
+
+  function connect() {
+    reconnectTimer = null;
+    if (stopped) return;
+    opts.state.set('connecting');
+    let s: SocketLike;
+    try {
+      s = createSocket(wsUrl(opts.origin));
+    } catch (e) {
+      console.warn('websocket constructor failed', e);
+      scheduleReconnect();
+      return;
+    }
+    socket = s;
+    s.onopen = () => {
+      if (socket !== s) return;
+      attempt = 0;
+      opts.state.set('live');
+      send({ type: 'subscribe', station_id: '*' });
+      clearI(pingTimer);
+      pingTimer = setI(() => send({ type: 'ping' }), PING_INTERVAL_MS);
+      dispatch({ type: 'resync' });
+    };
+    s.onmessage = (ev) => {
+      if (socket !== s) return;
+      const msg = parseFrame(ev.data);
+      if (msg) dispatch(msg);
+    };
+    s.onerror = () => {
+      // `close` always follows `error`; reconnect is handled there.
+    };
+    s.onclose = () => {
+      if (socket !== s) return;
+      socket = null;
+      clearI(pingTimer);
+      pingTimer = null;
+      if (stopped) return;
+      opts.state.set('offline');
+      scheduleReconnect();
+    };
+  }
+
+  function scheduleReconnect() {
+    if (stopped || reconnectTimer !== null) return;
+    const delay = backoffDelay(attempt, random);
+    attempt += 1;
+    reconnectTimer = setT(connect, delay);
+  }
+
+  function ensureStarted() {
+    if (started || stopped) return;
+    started = true;
+    connect();
+  }
+
+  async function getJson<T>(path: string): Promise<T> {
+    const res = await doFetch(new URL(path, opts.origin).toString(), { headers: { accept: 'application/json' } });
+    if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
+    return (await res.json()) as T;
+  }
+
+  return {
+    listStations: () => getJson<Station[]>('/api/stations'),
+    stationReadings(id, parameter, from, to) {
+      const q = new URLSearchParams({ parameter, from, to });
+      return getJson<Series>(`/api/stations/${encodeURIComponent(id)}/readings?${q}`);
+    },
+    subscribe(handler) {
+      handlers.add(handler);
+      ensureStarted();
+      return () => handlers.delete(handler);
+    },
+    stop() {
+      stopped = true;
+      if (reconnectTimer !== null) clearT(reconnectTimer);
+      reconnectTimer = null;
+      clearI(pingTimer);
+      pingTimer = null;
+      const s = socket;
+      socket = null;
+      s?.close(1000, 'client stop');
+      opts.state.set('offline');
+    },
+  };
+}
