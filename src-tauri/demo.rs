@@ -191,7 +191,7 @@ pub async fn run(
                     Ok(_) => {}
                     Err(e) => {
                         tracing::warn!(error = %e, "demo feed: broker not reachable, retrying");
-                        tokio::time::sleep(backoff.next()).await;
+                        tokio::time::sleep(backoff.next_delay()).await;
                     }
                 }
             }

@@ -84,10 +84,10 @@ impl LiveState {
     pub fn restore(&mut self, key: &StationKey, parameter: Parameter, latest: Latest) {
         let st = self.entry(key);
         st.last_update = st.last_update.max(Some(latest.t));
-        if latest.qc.usable() {
-            if let Some(f) = quality::grade(parameter, latest.value) {
-                st.levels.insert(parameter, f.level);
-            }
+        if latest.qc.usable()
+            && let Some(f) = quality::grade(parameter, latest.value)
+        {
+            st.levels.insert(parameter, f.level);
         }
         st.latest.insert(parameter, latest);
         st.wqi = compute_wqi(&st.latest);
@@ -117,12 +117,12 @@ impl LiveState {
             st.last_update = st.last_update.max(Some(r.observed_at));
             st.wqi = compute_wqi(&st.latest);
             // Failed readings never drive alerts (domain.md §11: they would be false alarms).
-            if r.qc.usable() {
-                if let Some(f) = quality::grade(r.parameter, r.value) {
-                    let prev = st.levels.insert(r.parameter, f.level).unwrap_or(Level::Ok);
-                    if prev != f.level {
-                        transitions.push((f, prev));
-                    }
+            if r.qc.usable()
+                && let Some(f) = quality::grade(r.parameter, r.value)
+            {
+                let prev = st.levels.insert(r.parameter, f.level).unwrap_or(Level::Ok);
+                if prev != f.level {
+                    transitions.push((f, prev));
                 }
             }
         }

@@ -50,10 +50,10 @@ impl Stats {
 
     pub fn set_mqtt(&self, connected: bool, error: Option<String>) {
         self.mqtt_connected.store(connected, Ordering::Relaxed);
-        if let Ok(mut e) = self.mqtt_last_error.lock() {
-            if error.is_some() || connected {
-                *e = error;
-            }
+        if (error.is_some() || connected)
+            && let Ok(mut e) = self.mqtt_last_error.lock()
+        {
+            *e = error;
         }
     }
 

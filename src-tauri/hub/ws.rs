@@ -82,7 +82,11 @@ async fn session(socket: WebSocket, s: HubState, auto: Option<StationKey>) {
         tokio::time::timeout(SEND_TIMEOUT, sink.send(text(&greeting))).await,
         Ok(Ok(()))
     );
-    while greeted {
+    if !greeted {
+        s.clients.lock().remove(&n);
+        return;
+    }
+    loop {
         tokio::select! {
             _ = s.cancel.cancelled() => {
                 let _ = sink.send(Message::Close(None)).await;

@@ -96,7 +96,7 @@ async fn poll(
             Ok(_) => {}
             Err(e) => {
                 core.stats.set_mqtt(false, Some(e.to_string()));
-                let delay = backoff.next();
+                let delay = backoff.next_delay();
                 tracing::warn!(error = %e, retry_in_ms = delay.as_millis() as u64, "MQTT connection error");
                 // rumqttc would reconnect immediately on the next poll: wait first.
                 tokio::select! {
@@ -154,7 +154,7 @@ pub struct Backoff {
 }
 
 impl Backoff {
-    pub fn next(&mut self) -> Duration {
+    pub fn next_delay(&mut self) -> Duration {
         let cap_ms = (500u64 << self.attempt.min(6)).min(30_000);
         self.attempt = self.attempt.saturating_add(1);
         Duration::from_millis(rand::rng().random_range(cap_ms / 2..=cap_ms))
@@ -172,13 +172,13 @@ mod tests {
     #[test]
     fn backoff_grows_to_a_cap_and_resets() {
         let mut b = Backoff::default();
-        let first = b.next();
+        let first = b.next_delay();
         assert!(first >= Duration::from_millis(250) && first <= Duration::from_millis(500));
         for _ in 0..20 {
-            assert!(b.next() <= Duration::from_secs(30));
+            assert!(b.next_delay() <= Duration::from_secs(30));
         }
-        assert!(b.next() >= Duration::from_secs(15));
+        assert!(b.next_delay() >= Duration::from_secs(15));
         b.reset();
-        assert!(b.next() <= Duration::from_millis(500));
+        assert!(b.next_delay() <= Duration::from_millis(500));
     }
 }

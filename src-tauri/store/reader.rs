@@ -43,10 +43,10 @@ impl Pool {
                 }
             };
             let out = f(&conn)?;
-            if let Ok(mut v) = idle.lock() {
-                if v.len() < MAX_IDLE {
-                    v.push(conn);
-                }
+            if let Ok(mut v) = idle.lock()
+                && v.len() < MAX_IDLE
+            {
+                v.push(conn);
             }
             Ok(out)
         })

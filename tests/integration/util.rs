@@ -87,10 +87,10 @@ impl Hub {
     async fn wait_ready(&self) {
         let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {
-            if let Ok(v) = self.get("/health").await {
-                if v["mqtt"]["connected"] == true {
-                    return;
-                }
+            if let Ok(v) = self.get("/health").await
+                && v["mqtt"]["connected"] == true
+            {
+                return;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -287,10 +287,11 @@ pub async fn update_for(ws: &mut Ws, station: &str, parameter: &str, secs: u64) 
             Instant::now() < deadline,
             "no station_update for {station}/{parameter}"
         );
-        if let Some(v) = next_of(ws, "station_update", secs).await {
-            if v["data"]["station_id"] == station && v["data"]["parameter"] == parameter {
-                return v;
-            }
+        if let Some(v) = next_of(ws, "station_update", secs).await
+            && v["data"]["station_id"] == station
+            && v["data"]["parameter"] == parameter
+        {
+            return v;
         }
     }
 }

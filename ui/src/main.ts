@@ -1,3 +1,5 @@
+// First: must run before any module that formats numbers at load time (uPlot).
+import './lib/intl-install';
 import { mount } from 'svelte';
 import App from './App.svelte';
 import './app.css';
