@@ -4,16 +4,9 @@ use serde_json::json;
 #[tokio::test]
 async fn one_alert_per_episode_then_a_recovery() {
     let dir = tempfile::tempdir().unwrap();
-    let hub = Hub::start(HubOpts {
-        data_dir: dir.path(),
-        mqtt: None,
-        demo: false,
-        http: None,
-        broker: None,
-    })
+    let hub = Hub::embedded(dir.path())
     .await;
-    let mut ws = hub.ws("/ws").await;
-    next_json(&mut ws, 5).await.unwrap();
+    let (mut ws, _) = hub.ws_ready("/ws").await;
     send(&mut ws, r#"{"type":"subscribe","station_id":"river-9"}"#).await;
     next_of(&mut ws, "subscribed", 5).await.unwrap();
     let p = Publisher::connect(hub.broker).await;

@@ -5,13 +5,7 @@ use std::process::Command;
 #[tokio::test]
 async fn malformed_payloads_are_counted_by_reason_and_ingest_continues() {
     let dir = tempfile::tempdir().unwrap();
-    let hub = Hub::start(HubOpts {
-        data_dir: dir.path(),
-        mqtt: None,
-        demo: false,
-        http: None,
-        broker: None,
-    })
+    let hub = Hub::embedded(dir.path())
     .await;
     let p = Publisher::connect(hub.broker).await;
     p.publish("purehealth/station3/ph", "{not json").await;
@@ -59,16 +53,9 @@ async fn malformed_payloads_are_counted_by_reason_and_ingest_continues() {
 #[tokio::test]
 async fn bad_frames_get_an_error_and_the_connection_stays() {
     let dir = tempfile::tempdir().unwrap();
-    let hub = Hub::start(HubOpts {
-        data_dir: dir.path(),
-        mqtt: None,
-        demo: false,
-        http: None,
-        broker: None,
-    })
+    let hub = Hub::embedded(dir.path())
     .await;
-    let mut ws = hub.ws("/ws").await;
-    next_json(&mut ws, 5).await.unwrap();
+    let (mut ws, _) = hub.ws_ready("/ws").await;
     for (frame, message) in [
         ("{nope", "Invalid JSON format"),
         ("[1,2]", "Message must be a JSON object"),
@@ -111,8 +98,7 @@ async fn bad_frames_get_an_error_and_the_connection_stays() {
     assert_eq!(status, 400);
     assert!(body["message"].as_str().unwrap().contains("from"));
     // An oversized frame is refused; the hub keeps serving others.
-    let mut big = hub.ws("/ws").await;
-    next_json(&mut big, 5).await.unwrap();
+    let (mut big, _) = hub.ws_ready("/ws").await;
     send(&mut big, &"x".repeat(200 * 1024)).await;
     let mut ws2 = hub.ws("/ws").await;
     assert_eq!(next_json(&mut ws2, 5).await.unwrap()["type"], "connected");
@@ -169,13 +155,7 @@ fn bad_arguments_and_config_name_what_is_wrong() {
 #[tokio::test]
 async fn a_taken_port_is_reported_clearly() {
     let dir = tempfile::tempdir().unwrap();
-    let hub = Hub::start(HubOpts {
-        data_dir: dir.path(),
-        mqtt: None,
-        demo: false,
-        http: None,
-        broker: None,
-    })
+    let hub = Hub::embedded(dir.path())
     .await;
     let other = tempfile::tempdir().unwrap();
     let out = Command::new(bin())

@@ -106,13 +106,7 @@ async fn reading_reaches_client(hub: &Hub, broker_port: u16) {
 #[tokio::test]
 async fn embedded_broker_reading_arrives_as_station_update_with_wqi() {
     let dir = tempfile::tempdir().unwrap();
-    let hub = Hub::start(HubOpts {
-        data_dir: dir.path(),
-        mqtt: None,
-        demo: false,
-        http: None,
-        broker: None,
-    })
+    let hub = Hub::embedded(dir.path())
     .await;
     let port = hub.broker;
     reading_reaches_client(&hub, port).await;
@@ -136,16 +130,9 @@ async fn mosquitto_reading_arrives_as_station_update_with_wqi() {
 #[tokio::test]
 async fn demo_feed_replays_real_records_and_serves_the_ui() {
     let dir = tempfile::tempdir().unwrap();
-    let hub = Hub::start(HubOpts {
-        data_dir: dir.path(),
-        mqtt: None,
-        demo: true,
-        http: None,
-        broker: None,
-    })
+    let hub = Hub::demo(dir.path())
     .await;
-    let mut ws = hub.ws("/ws").await;
-    next_json(&mut ws, 5).await.unwrap();
+    let (mut ws, _) = hub.ws_ready("/ws").await;
     send(&mut ws, r#"{"type":"subscribe","station_id":"*"}"#).await;
     let u = update_for(&mut ws, "apacpwq", "ph", 20).await;
     assert_eq!(u["station_id"], "apacpwq");
@@ -176,13 +163,7 @@ async fn demo_feed_replays_real_records_and_serves_the_ui() {
 #[tokio::test]
 async fn sigterm_shuts_down_cleanly() {
     let dir = tempfile::tempdir().unwrap();
-    let mut hub = Hub::start(HubOpts {
-        data_dir: dir.path(),
-        mqtt: None,
-        demo: true,
-        http: None,
-        broker: None,
-    })
+    let mut hub = Hub::demo(dir.path())
     .await;
     let status = hub.terminate();
     assert!(status.success(), "exit status {status:?}");

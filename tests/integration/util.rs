@@ -80,6 +80,24 @@ impl Hub {
         hub
     }
 
+    /// A hub with its own embedded broker on free ports.
+    pub async fn embedded(data_dir: &Path) -> Hub {
+        Hub::start(HubOpts { data_dir, mqtt: None, demo: false, http: None, broker: None }).await
+    }
+
+    /// As [`Hub::embedded`], with the demo feed running in-process.
+    pub async fn demo(data_dir: &Path) -> Hub {
+        Hub::start(HubOpts { data_dir, mqtt: None, demo: true, http: None, broker: None }).await
+    }
+
+    /// A WebSocket on `path` whose greeting has been read.
+    pub async fn ws_ready(&self, path: &str) -> (Ws, Value) {
+        let mut ws = self.ws(path).await;
+        let hello = next_json(&mut ws, 5).await.expect("greeting");
+        assert_eq!(hello["type"], "connected");
+        (ws, hello)
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{}", self.http, path)
     }
