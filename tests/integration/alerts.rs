@@ -4,8 +4,7 @@ use serde_json::json;
 #[tokio::test]
 async fn one_alert_per_episode_then_a_recovery() {
     let dir = tempfile::tempdir().unwrap();
-    let hub = Hub::embedded(dir.path())
-    .await;
+    let hub = Hub::embedded(dir.path()).await;
     let (mut ws, _) = hub.ws_ready("/ws").await;
     send(&mut ws, r#"{"type":"subscribe","station_id":"river-9"}"#).await;
     next_of(&mut ws, "subscribed", 5).await.unwrap();

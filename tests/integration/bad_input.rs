@@ -5,8 +5,7 @@ use std::process::Command;
 #[tokio::test]
 async fn malformed_payloads_are_counted_by_reason_and_ingest_continues() {
     let dir = tempfile::tempdir().unwrap();
-    let hub = Hub::embedded(dir.path())
-    .await;
+    let hub = Hub::embedded(dir.path()).await;
     let p = Publisher::connect(hub.broker).await;
     p.publish("purehealth/station3/ph", "{not json").await;
     p.publish("purehealth/station3/ph", vec![0xff, 0xfe, 0x00])
@@ -53,8 +52,7 @@ async fn malformed_payloads_are_counted_by_reason_and_ingest_continues() {
 #[tokio::test]
 async fn bad_frames_get_an_error_and_the_connection_stays() {
     let dir = tempfile::tempdir().unwrap();
-    let hub = Hub::embedded(dir.path())
-    .await;
+    let hub = Hub::embedded(dir.path()).await;
     let (mut ws, _) = hub.ws_ready("/ws").await;
     for (frame, message) in [
         ("{nope", "Invalid JSON format"),
@@ -155,8 +153,7 @@ fn bad_arguments_and_config_name_what_is_wrong() {
 #[tokio::test]
 async fn a_taken_port_is_reported_clearly() {
     let dir = tempfile::tempdir().unwrap();
-    let hub = Hub::embedded(dir.path())
-    .await;
+    let hub = Hub::embedded(dir.path()).await;
     let other = tempfile::tempdir().unwrap();
     let out = Command::new(bin())
         .arg("hub")

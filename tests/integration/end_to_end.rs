@@ -106,8 +106,7 @@ async fn reading_reaches_client(hub: &Hub, broker_port: u16) {
 #[tokio::test]
 async fn embedded_broker_reading_arrives_as_station_update_with_wqi() {
     let dir = tempfile::tempdir().unwrap();
-    let hub = Hub::embedded(dir.path())
-    .await;
+    let hub = Hub::embedded(dir.path()).await;
     let port = hub.broker;
     reading_reaches_client(&hub, port).await;
 }
@@ -130,8 +129,7 @@ async fn mosquitto_reading_arrives_as_station_update_with_wqi() {
 #[tokio::test]
 async fn demo_feed_replays_real_records_and_serves_the_ui() {
     let dir = tempfile::tempdir().unwrap();
-    let hub = Hub::demo(dir.path())
-    .await;
+    let hub = Hub::demo(dir.path()).await;
     let (mut ws, _) = hub.ws_ready("/ws").await;
     send(&mut ws, r#"{"type":"subscribe","station_id":"*"}"#).await;
     let u = update_for(&mut ws, "apacpwq", "ph", 20).await;
@@ -163,8 +161,7 @@ async fn demo_feed_replays_real_records_and_serves_the_ui() {
 #[tokio::test]
 async fn sigterm_shuts_down_cleanly() {
     let dir = tempfile::tempdir().unwrap();
-    let mut hub = Hub::demo(dir.path())
-    .await;
+    let mut hub = Hub::demo(dir.path()).await;
     let status = hub.terminate();
     assert!(status.success(), "exit status {status:?}");
 }

@@ -82,12 +82,26 @@ impl Hub {
 
     /// A hub with its own embedded broker on free ports.
     pub async fn embedded(data_dir: &Path) -> Hub {
-        Hub::start(HubOpts { data_dir, mqtt: None, demo: false, http: None, broker: None }).await
+        Hub::start(HubOpts {
+            data_dir,
+            mqtt: None,
+            demo: false,
+            http: None,
+            broker: None,
+        })
+        .await
     }
 
     /// As [`Hub::embedded`], with the demo feed running in-process.
     pub async fn demo(data_dir: &Path) -> Hub {
-        Hub::start(HubOpts { data_dir, mqtt: None, demo: true, http: None, broker: None }).await
+        Hub::start(HubOpts {
+            data_dir,
+            mqtt: None,
+            demo: true,
+            http: None,
+            broker: None,
+        })
+        .await
     }
 
     /// A WebSocket on `path` whose greeting has been read.
