@@ -21,10 +21,12 @@ pub enum Parameter {
     Salinity,
     DoSat,
     Depth,
+    Chlorophyll,
+    Battery,
 }
 
 impl Parameter {
-    pub const ALL: [Parameter; 12] = [
+    pub const ALL: [Parameter; 14] = [
         Parameter::Ph,
         Parameter::DissolvedOxygen,
         Parameter::Bod,
@@ -37,6 +39,8 @@ impl Parameter {
         Parameter::Salinity,
         Parameter::DoSat,
         Parameter::Depth,
+        Parameter::Chlorophyll,
+        Parameter::Battery,
     ];
 
     /// The canonical wire name.
@@ -54,6 +58,8 @@ impl Parameter {
             Parameter::Salinity => "salinity",
             Parameter::DoSat => "do_sat",
             Parameter::Depth => "depth",
+            Parameter::Chlorophyll => "chla",
+            Parameter::Battery => "battery",
         }
     }
 
@@ -95,6 +101,8 @@ impl Parameter {
             Parameter::Salinity => "Salinity",
             Parameter::DoSat => "DO Saturation",
             Parameter::Depth => "Depth",
+            Parameter::Chlorophyll => "Chlorophyll-a",
+            Parameter::Battery => "Battery",
         }
     }
 
@@ -110,6 +118,8 @@ impl Parameter {
             Parameter::Salinity => "PSU",
             Parameter::DoSat => "%",
             Parameter::Depth => "m",
+            Parameter::Chlorophyll => "µg/L",
+            Parameter::Battery => "V",
         }
     }
 
@@ -127,6 +137,8 @@ impl Parameter {
             Parameter::Salinity => (0.0, 42.0),
             Parameter::DoSat => (0.0, 300.0),
             Parameter::Depth => (-1.0, 200.0),
+            Parameter::Chlorophyll => (0.0, 500.0),
+            Parameter::Battery => (0.0, 30.0),
         }
     }
 
@@ -151,6 +163,8 @@ impl Parameter {
             "salinity" | "sal" => Parameter::Salinity,
             "dosat" | "dopct" | "dosaturation" => Parameter::DoSat,
             "depth" => Parameter::Depth,
+            "chla" | "chl" | "chlorophyll" | "chlorophylla" => Parameter::Chlorophyll,
+            "battery" | "batt" | "battv" => Parameter::Battery,
             _ => return None,
         };
         Some(p)

@@ -43,6 +43,16 @@ pub fn to_canonical(parameter: Parameter, value: f64, unit: &str) -> Option<f64>
         },
         Parameter::Salinity => matches!(lower.as_str(), "psu" | "ppt" | "" | "1").then_some(value),
         Parameter::DoSat => matches!(lower.as_str(), "%" | "%sat" | "percent").then_some(value),
+        Parameter::Chlorophyll => match lower.as_str() {
+            // RFU is not convertible without a site calibration: refused, not guessed.
+            "µg/l" | "ug/l" | "mg/m3" | "mg/m³" => Some(value),
+            _ => None,
+        },
+        Parameter::Battery => match u {
+            "V" => Some(value),
+            "mV" => factor_or(0.001),
+            _ => None,
+        },
         Parameter::Depth => match lower.as_str() {
             "m" => Some(value),
             "ft" => factor_or(0.3048),

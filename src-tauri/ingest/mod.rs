@@ -2,5 +2,6 @@
 //! optional embedded broker.
 
 pub mod broker;
+pub mod formats;
 pub mod mqtt;
 pub mod payload;

@@ -9,6 +9,7 @@ use crate::pipeline::Core;
 use chrono::Utc;
 use rand::Rng;
 use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, Packet, Publish, QoS};
+use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -16,6 +17,13 @@ use tokio_util::sync::CancellationToken;
 
 /// Wildcard for the original layout `purehealth/{station}/{parameter}`.
 pub const LEGACY_FILTER: &str = "purehealth/+/+";
+/// SenML packs and station batches.
+pub const TELEMETRY_FILTER: &str = "stations/+/telemetry";
+
+/// Largest MQTT packet the client accepts. Far above the decode limit on purpose: a packet
+/// over the client limit is a connection error, and the broker would redeliver it forever,
+/// whereas one under it is decoded, refused as `too_large` and acknowledged.
+const MAX_INCOMING_PACKET: usize = 16 * 1024 * 1024;
 
 /// Messages decoded per store transaction at most.
 const BATCH: usize = 512;
@@ -40,7 +48,7 @@ pub async fn run(settings: MqttSettings, core: Core, cancel: CancellationToken) 
         // messages while we are away.
         .set_clean_session(false)
         .set_manual_acks(true)
-        .set_max_packet_size(super::broker::MAX_PAYLOAD, super::broker::MAX_PAYLOAD)
+        .set_max_packet_size(MAX_INCOMING_PACKET, super::broker::MAX_PAYLOAD)
         .set_inflight(100);
     let (client, eventloop) = AsyncClient::new(opts, 256);
     // Bounded: when storage falls behind, the poll task waits, and the broker holds the
@@ -78,7 +86,9 @@ async fn poll(
                 tracing::info!(host = %settings.host, port = settings.port, session_present = ack.session_present, "MQTT connected");
                 if !ack.session_present {
                     // The broker forgot us: subscribe again, always at QoS 1.
-                    if let Err(e) = client.try_subscribe(LEGACY_FILTER, QoS::AtLeastOnce) {
+                    let filters = [LEGACY_FILTER, TELEMETRY_FILTER]
+                        .map(|f| rumqttc::SubscribeFilter::new(f.to_string(), QoS::AtLeastOnce));
+                    if let Err(e) = client.try_subscribe_many(filters) {
                         tracing::error!(error = %e, "MQTT subscribe failed");
                     }
                 }
@@ -116,12 +126,34 @@ async fn work(
     tz: TimeZoneSetting,
 ) {
     let mut batch = Vec::with_capacity(BATCH);
-    while rx.recv_many(&mut batch, BATCH).await > 0 {
+    // Acks go through the client's request channel, which only the poll task drains; the poll
+    // task may itself be waiting for room in `rx`. Awaiting an ack here could deadlock the
+    // two, so acks are queued and sent without waiting, and the worker keeps receiving.
+    let mut acks: VecDeque<Publish> = VecDeque::new();
+    loop {
+        flush_acks(&client, &mut acks);
+        let n = if acks.is_empty() {
+            rx.recv_many(&mut batch, BATCH).await
+        } else {
+            tokio::select! {
+                n = rx.recv_many(&mut batch, BATCH) => n,
+                _ = tokio::time::sleep(Duration::from_millis(5)) => continue,
+            }
+        };
+        if n == 0 {
+            break;
+        }
         let now = Utc::now();
         let mut readings = Vec::with_capacity(batch.len());
         for p in &batch {
             match payload::decode(&p.topic, &p.payload, now, &tz) {
-                Ok(r) => readings.push(r),
+                Ok(d) => {
+                    for e in &d.rejected {
+                        core.stats.reject(e.kind());
+                        tracing::warn!(topic = %p.topic.chars().take(120).collect::<String>(), reason = %e, "rejected record");
+                    }
+                    readings.extend(d.readings);
+                }
                 Err(e) => {
                     core.stats.reject(e.kind());
                     tracing::warn!(topic = %p.topic.chars().take(120).collect::<String>(), reason = %e, "rejected MQTT message");
@@ -129,20 +161,26 @@ async fn work(
             }
         }
         match core.ingest(readings).await {
-            Ok(_) => {
-                // Stored (or rejected for good): now the broker may forget them.
-                for p in batch.drain(..) {
-                    if let Err(e) = client.ack(&p).await {
-                        tracing::warn!(error = %e, "MQTT ack failed; the broker will redeliver");
-                    }
-                }
-            }
+            // Stored (or refused for good): now the broker may forget them.
+            Ok(_) => acks.extend(batch.drain(..)),
             Err(e) => {
                 // Not acknowledged: the broker redelivers after reconnecting.
                 tracing::error!(error = %e, count = batch.len(), "could not store readings");
                 core.stats.reject("storage_error");
                 batch.clear();
             }
+        }
+    }
+}
+
+/// Sends queued acks while the request channel has room.
+fn flush_acks(client: &AsyncClient, acks: &mut VecDeque<Publish>) {
+    while let Some(p) = acks.front() {
+        match client.try_ack(p) {
+            Ok(()) => {
+                acks.pop_front();
+            }
+            Err(_) => break,
         }
     }
 }

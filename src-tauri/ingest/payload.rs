@@ -1,10 +1,12 @@
-//! Decoding of the original sensor layout: topic `purehealth/{station}/{parameter}` with a
-//! JSON payload `{"value": 7.2, "unit": "pH", "timestamp": "..."}` (seed-protocol.md §6).
+//! Decoding of sensor messages: the original layout `purehealth/{station}/{parameter}` with a
+//! JSON payload `{"value": 7.2, "unit": "pH", "timestamp": "..."}`, and on
+//! `stations/{station}/telemetry` SenML packs and station batches (see `formats`).
 //!
 //! Decoding is pure: it takes the receive time and the configured time zone as arguments, so
 //! every rule (0 is a value, naive times in local time, implausible times rejected) is tested
 //! without a broker.
 
+use super::formats;
 use crate::config::TimeZoneSetting;
 use crate::model::{Parameter, Reading, SourceKind, StationKey};
 use crate::{quality, units};
@@ -28,10 +30,14 @@ pub enum PayloadError {
     Utf8,
     #[error("payload is not JSON or a number: {0}")]
     Json(String),
-    #[error("payload has no numeric `value`, `{0}` or `reading`")]
+    #[error("no numeric value for `{0}` (expected `value`, `{0}` or `reading`)")]
     NoValue(String),
     #[error("value is not a finite number")]
     NotFinite,
+    #[error("value of `{0}` is a string, not a JSON number")]
+    NotNumber(String),
+    #[error("payload of {0} bytes exceeds the 256 KiB limit")]
+    TooLarge(usize),
     #[error("unit `{unit}` is not a known unit of {parameter}")]
     Unit { parameter: Parameter, unit: String },
     #[error("timestamp `{0}` is not RFC 3339, a naive date-time or epoch seconds")]
@@ -48,94 +54,164 @@ impl PayloadError {
             PayloadError::Parameter(_) => "unknown_parameter",
             PayloadError::Utf8 | PayloadError::Json(_) => "malformed",
             PayloadError::NoValue(_) | PayloadError::NotFinite => "no_value",
+            PayloadError::NotNumber(_) => "not_a_number",
+            PayloadError::TooLarge(_) => "too_large",
             PayloadError::Unit { .. } => "unknown_unit",
             PayloadError::Timestamp(_) | PayloadError::ImplausibleTime(_) => "bad_timestamp",
         }
     }
 }
 
-/// Decodes one MQTT message into a reading in canonical units with its QC flag.
+/// Largest payload decoded; bigger messages are rejected (and acknowledged, so a poison
+/// message cannot be redelivered forever).
+pub const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
+
+/// What one MQTT message yielded: the readings it carried and the records that were refused.
+#[derive(Debug, Default)]
+pub struct Decoded {
+    pub readings: Vec<Reading>,
+    pub rejected: Vec<PayloadError>,
+}
+
+/// Decodes one MQTT message. The topic picks the format:
+/// - `purehealth/{station}/{parameter}`: the original layout (one reading);
+/// - `stations/{station}/telemetry`: a SenML pack (JSON array) or a station batch object.
+///
+/// `Err` means the whole message was refused; per-record refusals are in `Decoded::rejected`.
 pub fn decode(
     topic: &str,
     payload: &[u8],
     received_at: DateTime<Utc>,
     tz: &TimeZoneSetting,
-) -> Result<Reading, PayloadError> {
-    let mut parts = topic.split('/');
-    let (Some("purehealth"), Some(station_raw), Some(param_raw), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(PayloadError::Topic(truncate(topic)));
+) -> Result<Decoded, PayloadError> {
+    if payload.len() > MAX_PAYLOAD_BYTES {
+        return Err(PayloadError::TooLarge(payload.len()));
+    }
+    let parts: Vec<&str> = topic.split('/').collect();
+    let ctx = |station_raw: &str| -> Result<Context<'_>, PayloadError> {
+        Ok(Context {
+            station: StationKey::normalise(station_raw)
+                .ok_or_else(|| PayloadError::Station(truncate(station_raw)))?,
+            received_at,
+            tz,
+        })
     };
-    let station = StationKey::normalise(station_raw)
-        .ok_or_else(|| PayloadError::Station(truncate(station_raw)))?;
-    let parameter =
-        Parameter::parse(param_raw).ok_or_else(|| PayloadError::Parameter(truncate(param_raw)))?;
-    let text = std::str::from_utf8(payload).map_err(|_| PayloadError::Utf8)?;
-    let json: Value =
-        serde_json::from_str(text.trim()).map_err(|e| PayloadError::Json(e.to_string()))?;
+    match parts.as_slice() {
+        ["purehealth", station, parameter] => {
+            let c = ctx(station)?;
+            let json = parse_json(payload)?;
+            Ok(Decoded {
+                readings: vec![legacy(&c, parameter, &json)?],
+                rejected: Vec::new(),
+            })
+        }
+        ["stations", station, "telemetry"] => {
+            let c = ctx(station)?;
+            match parse_json(payload)? {
+                Value::Array(records) => Ok(formats::senml(&c, &records)),
+                Value::Object(map) if map.contains_key("readings") => formats::batch(&c, &map),
+                _ => Err(PayloadError::Json(
+                    "expected a SenML pack (array) or a station batch with `readings`".into(),
+                )),
+            }
+        }
+        _ => Err(PayloadError::Topic(truncate(topic))),
+    }
+}
 
-    let (raw_value, unit, ts) = match &json {
-        Value::Number(n) => (n.as_f64().ok_or(PayloadError::NotFinite)?, None, None),
+/// What every format needs to turn a value into a reading.
+pub struct Context<'a> {
+    pub station: StationKey,
+    pub received_at: DateTime<Utc>,
+    pub tz: &'a TimeZoneSetting,
+}
+
+impl Context<'_> {
+    /// One reading from a parameter name, a value, its unit (canonical when absent) and an
+    /// observation time (receive time when absent): unit conversion, plausibility, QC.
+    pub fn reading(
+        &self,
+        name: &str,
+        raw_value: f64,
+        unit: Option<&str>,
+        observed_at: Option<DateTime<Utc>>,
+    ) -> Result<Reading, PayloadError> {
+        let parameter =
+            Parameter::parse(name).ok_or_else(|| PayloadError::Parameter(truncate(name)))?;
+        if !raw_value.is_finite() {
+            return Err(PayloadError::NotFinite);
+        }
+        let raw_unit = unit
+            .map(str::to_string)
+            .unwrap_or_else(|| parameter.canonical_unit().to_string());
+        let value = units::to_canonical(parameter, raw_value, &raw_unit).ok_or_else(|| {
+            PayloadError::Unit {
+                parameter,
+                unit: truncate(&raw_unit),
+            }
+        })?;
+        let time_from_receipt = observed_at.is_none();
+        let observed_at = observed_at.unwrap_or(self.received_at);
+        if observed_at.timestamp() < 946_684_800
+            || observed_at.timestamp() > self.received_at.timestamp() + MAX_CLOCK_SKEW_S
+        {
+            return Err(PayloadError::ImplausibleTime(crate::model::fmt_time(
+                observed_at,
+            )));
+        }
+        let (qc, qc_tests) = quality::gross_range(parameter, value);
+        Ok(Reading {
+            station: self.station.clone(),
+            parameter,
+            observed_at,
+            source: SourceKind::Sensor,
+            value,
+            unit: parameter.canonical_unit(),
+            raw_value,
+            raw_unit,
+            qc,
+            qc_tests,
+            time_from_receipt,
+            received_at: self.received_at,
+        })
+    }
+}
+
+pub(super) fn parse_json(payload: &[u8]) -> Result<Value, PayloadError> {
+    let text = std::str::from_utf8(payload).map_err(|_| PayloadError::Utf8)?;
+    serde_json::from_str(text.trim()).map_err(|e| PayloadError::Json(e.to_string()))
+}
+
+/// A JSON number as f64; strings are refused rather than guessed at.
+pub fn number(v: &Value, name: &str) -> Result<f64, PayloadError> {
+    match v {
+        Value::Number(n) => n.as_f64().ok_or(PayloadError::NotFinite),
+        Value::String(_) => Err(PayloadError::NotNumber(truncate(name))),
+        _ => Err(PayloadError::NoValue(truncate(name))),
+    }
+}
+
+/// The original layout: a bare number, or `{"value", "unit", "timestamp"}`.
+fn legacy(c: &Context<'_>, param_raw: &str, json: &Value) -> Result<Reading, PayloadError> {
+    let (raw_value, unit, ts) = match json {
+        Value::Number(_) => (number(json, param_raw)?, None, None),
         Value::Object(map) => {
             // Explicit presence checks: 0 is a value (the original's `or` chain dropped it).
-            let v = [Some("value"), Some(param_raw), Some("reading")]
+            let v = ["value", param_raw, "reading"]
                 .into_iter()
-                .flatten()
                 .find_map(|k| map.get(k).filter(|v| !v.is_null()))
                 .ok_or_else(|| PayloadError::NoValue(truncate(param_raw)))?;
-            let value = match v {
-                Value::Number(n) => n.as_f64().ok_or(PayloadError::NotFinite)?,
-                Value::String(s) => s
-                    .trim()
-                    .parse::<f64>()
-                    .map_err(|_| PayloadError::NoValue(truncate(param_raw)))?,
-                _ => return Err(PayloadError::NoValue(truncate(param_raw))),
-            };
-            let unit = map.get("unit").and_then(Value::as_str).map(str::to_string);
+            let unit = map.get("unit").and_then(Value::as_str);
             (
-                value,
+                number(v, param_raw)?,
                 unit,
-                map.get("timestamp").filter(|v| !v.is_null()).cloned(),
+                map.get("timestamp").filter(|v| !v.is_null()),
             )
         }
         _ => return Err(PayloadError::Json("expected an object or a number".into())),
     };
-    if !raw_value.is_finite() {
-        return Err(PayloadError::NotFinite);
-    }
-    let raw_unit = unit.unwrap_or_else(|| parameter.canonical_unit().to_string());
-    let value =
-        units::to_canonical(parameter, raw_value, &raw_unit).ok_or_else(|| PayloadError::Unit {
-            parameter,
-            unit: truncate(&raw_unit),
-        })?;
-    let (observed_at, time_from_receipt) = match ts {
-        None => (received_at, true),
-        Some(v) => (parse_time(&v, tz)?, false),
-    };
-    if observed_at.timestamp() < 946_684_800
-        || observed_at.timestamp() > received_at.timestamp() + MAX_CLOCK_SKEW_S
-    {
-        return Err(PayloadError::ImplausibleTime(crate::model::fmt_time(
-            observed_at,
-        )));
-    }
-    let (qc, qc_tests) = quality::gross_range(parameter, value);
-    Ok(Reading {
-        station,
-        parameter,
-        observed_at,
-        source: SourceKind::Sensor,
-        value,
-        unit: parameter.canonical_unit(),
-        raw_value,
-        raw_unit,
-        qc,
-        qc_tests,
-        time_from_receipt,
-        received_at,
-    })
+    let observed_at = ts.map(|t| parse_time(t, c.tz)).transpose()?;
+    c.reading(param_raw, raw_value, unit, observed_at)
 }
 
 /// Parses RFC 3339, naive ISO date-times (read in `tz`) and epoch seconds or milliseconds.
@@ -190,7 +266,9 @@ mod tests {
     }
 
     fn ok(topic: &str, payload: &str) -> Reading {
-        decode(topic, payload.as_bytes(), now(), &ist()).unwrap()
+        let mut d = decode(topic, payload.as_bytes(), now(), &ist()).unwrap();
+        assert!(d.rejected.is_empty());
+        d.readings.remove(0)
     }
 
     #[test]
@@ -226,7 +304,7 @@ mod tests {
         let r = ok("purehealth/x/do", r#"{"do": 6.1}"#);
         assert_eq!(r.parameter, Parameter::DissolvedOxygen);
         assert_eq!(r.value, 6.1);
-        let r = ok("purehealth/x/fecal_coliform", r#"{"reading": "512"}"#);
+        let r = ok("purehealth/x/fecal_coliform", r#"{"reading": 512}"#);
         assert_eq!(r.parameter, Parameter::FecalColiform);
         assert_eq!(r.value, 512.0);
     }
@@ -274,6 +352,23 @@ mod tests {
         assert_eq!(err("purehealth/1/colour", b"7").kind(), "unknown_parameter");
         assert_eq!(err("purehealth/1/ph", b"{not json").kind(), "malformed");
         assert_eq!(err("purehealth/1/ph", &[0xff, 0xfe]).kind(), "malformed");
+        assert_eq!(
+            err("purehealth/1/ph", br#"{"value": NaN}"#).kind(),
+            "malformed"
+        );
+        assert_eq!(err("purehealth/1/ph", b"Infinity").kind(), "malformed");
+        assert_eq!(
+            err("purehealth/1/ph", br#"{"value": 7.2, "un"#).kind(),
+            "malformed"
+        );
+        assert_eq!(
+            err("purehealth/1/ph", br#"{"value": "7.2"}"#).kind(),
+            "not_a_number"
+        );
+        assert_eq!(err("purehealth/1/ph", br#"1e999"#).kind(), "malformed");
+        let big = vec![b' '; MAX_PAYLOAD_BYTES + 1];
+        assert_eq!(err("purehealth/1/ph", &big).kind(), "too_large");
+        assert_eq!(err("stations/1/telemetry", b"7").kind(), "malformed");
         assert_eq!(
             err("purehealth/1/ph", br#"{"unit": "pH"}"#).kind(),
             "no_value"

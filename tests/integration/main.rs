@@ -8,4 +8,6 @@ mod bad_input;
 mod persistence;
 // One alert per episode and a recovery message.
 mod alerts;
+// SenML packs, station batches and oversized payloads on the telemetry topics.
+mod formats;
 mod util;

@@ -70,3 +70,81 @@ async fn readings_published_while_the_hub_is_down_arrive_after_restart() {
     hub.wait_health("queued readings stored", |v| v["db"]["readings"] == 10)
         .await;
 }
+
+/// Publishes `n` readings of one series (unique timestamps) with a persistent publisher session.
+async fn publish_series(p: &rumqttc::AsyncClient, topic: &str, n: usize, start_minute: i64) {
+    let t0 = chrono::Utc::now() - chrono::Duration::days(2);
+    for i in 0..n {
+        let ts = t0 + chrono::Duration::seconds(start_minute * 60 + i as i64);
+        let payload = json!({"value": 7.0 + (i % 10) as f64 / 100.0, "timestamp": ts.to_rfc3339()});
+        p.publish(topic, rumqttc::QoS::AtLeastOnce, false, payload.to_string())
+            .await
+            .expect("publish");
+        if i % 100 == 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn sigkill_mid_stream_loses_nothing_and_stores_nothing_twice() {
+    let broker = Mosquitto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let http = free_port();
+    let opts = || HubOpts {
+        data_dir: dir.path(),
+        mqtt: Some(broker.port),
+        demo: false,
+        http: Some(http),
+        broker: None,
+    };
+    let mut hub = Hub::start(opts()).await;
+    let p = Publisher::connect(broker.port).await;
+    let client = p.client.clone();
+    let sender = tokio::spawn(async move {
+        publish_series(&client, "purehealth/station11/ph", 3000, 0).await;
+    });
+    // Kill the hub while readings are flowing.
+    hub.wait_health("some stored", |v| {
+        v["db"]["readings"].as_i64().unwrap_or(0) > 300
+    })
+    .await;
+    hub.kill9();
+    sender.await.unwrap();
+    let hub = Hub::start(opts()).await;
+    let h = hub
+        .wait_health("all 3000 stored", |v| v["db"]["readings"] == 3000)
+        .await;
+    // Everything the broker redelivered after the kill was recognised, not stored again.
+    let series = hub
+        .get("/api/stations/11/readings?parameter=ph&from=2000-01-01T00:00:00Z")
+        .await
+        .unwrap();
+    assert_eq!(series["points"].as_array().unwrap().len(), 3000, "{h}");
+}
+
+#[tokio::test]
+async fn broker_restart_mid_stream_loses_nothing() {
+    let mut broker = Mosquitto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let hub = Hub::start(HubOpts {
+        data_dir: dir.path(),
+        mqtt: Some(broker.port),
+        demo: false,
+        http: None,
+        broker: None,
+    })
+    .await;
+    let p = Publisher::connect(broker.port).await;
+    publish_series(&p.client, "purehealth/station12/ph", 500, 0).await;
+    hub.wait_health("first half stored", |v| v["db"]["readings"] == 500)
+        .await;
+    broker.restart();
+    // The hub reconnects with backoff and resumes its session.
+    hub.wait_health("reconnected", |v| v["mqtt"]["connected"] == true)
+        .await;
+    let p2 = Publisher::connect(broker.port).await;
+    publish_series(&p2.client, "purehealth/station12/ph", 500, 100).await;
+    hub.wait_health("second half stored", |v| v["db"]["readings"] == 1000)
+        .await;
+}

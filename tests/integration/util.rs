@@ -203,24 +203,29 @@ pub struct Mosquitto {
 
 impl Mosquitto {
     pub fn start() -> Mosquitto {
-        let exe = ["/usr/sbin/mosquitto", "/usr/bin/mosquitto"]
-            .into_iter()
-            .find(|p| Path::new(p).exists())
-            .expect("mosquitto is not installed: run scripts/setup.sh --test (Debian package `mosquitto`)");
         let dir = tempfile::tempdir().expect("tempdir");
         let port = free_port();
         let conf = dir.path().join("mosquitto.conf");
         std::fs::write(
             &conf,
             format!(
-                "listener {port} 127.0.0.1\nallow_anonymous true\npersistence true\npersistence_location {}/\nlog_dest stderr\n",
+                "listener {port} 127.0.0.1\nallow_anonymous true\npersistence true\npersistence_location {}/\n# The default (1000) drops messages queued for an offline client beyond that.\nmax_queued_messages 0\nlog_dest stderr\n",
                 dir.path().display()
             ),
         )
         .expect("conf");
+        let child = Self::spawn(&conf, port);
+        Mosquitto { child, port, dir }
+    }
+
+    fn spawn(conf: &Path, port: u16) -> Child {
+        let exe = ["/usr/sbin/mosquitto", "/usr/bin/mosquitto"]
+            .into_iter()
+            .find(|p| Path::new(p).exists())
+            .expect("mosquitto is not installed: run scripts/setup.sh --test (Debian package `mosquitto`)");
         let child = Command::new(exe)
             .arg("-c")
-            .arg(&conf)
+            .arg(conf)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -230,7 +235,18 @@ impl Mosquitto {
             assert!(Instant::now() < deadline, "mosquitto did not start");
             std::thread::sleep(Duration::from_millis(20));
         }
-        Mosquitto { child, port, dir }
+        child
+    }
+
+    /// Stops the broker (SIGTERM: it saves its persistence file) and starts it again on the
+    /// same port and store.
+    pub fn restart(&mut self) {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+        let _ = self.child.wait();
+        self.child = Self::spawn(&self.dir.path().join("mosquitto.conf"), self.port);
     }
 }
 
@@ -252,7 +268,7 @@ impl Publisher {
         let id = format!("test-pub-{}", free_port());
         let mut opts = rumqttc::MqttOptions::new(id, "127.0.0.1", port);
         opts.set_keep_alive(Duration::from_secs(10));
-        opts.set_max_packet_size(256 * 1024, 256 * 1024);
+        opts.set_max_packet_size(4 << 20, 4 << 20);
         let (client, mut ev) = rumqttc::AsyncClient::new(opts, 4096);
         let task = tokio::spawn(async move {
             loop {

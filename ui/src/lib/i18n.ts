@@ -67,6 +67,8 @@ const en = {
   'param.depth': 'Depth',
   'param.do_sat': 'DO saturation',
   'param.specific_conductance': 'Specific conductance',
+  'param.chla': 'Chlorophyll-a',
+  'param.battery': 'Battery',
   'paramShort.ph': 'pH',
   'paramShort.dissolved_oxygen': 'DO',
   'paramShort.bod': 'BOD',
