@@ -1,6 +1,7 @@
 //! Configuration: embedded defaults, then an optional TOML file, then `PUREHEALTH_*`
 //! environment variables, then command-line flags; validated once into [`AppConfig`].
 
+use crate::live::WatchdogConfig;
 use chrono::{DateTime, LocalResult, NaiveDateTime, TimeZone, Utc};
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -28,6 +29,8 @@ pub enum ConfigError {
     NoDataDir,
     #[error("demo_speed must be a number between 1 and 100000, got {0}")]
     DemoSpeed(f64),
+    #[error("{field} must be a positive number of seconds (or factor), got {value}")]
+    Positive { field: &'static str, value: f64 },
 }
 
 /// How naive sensor timestamps are read.
@@ -88,6 +91,7 @@ pub struct AppConfig {
     pub timezone: TimeZoneSetting,
     pub demo: bool,
     pub demo_speed: f64,
+    pub watchdog: WatchdogConfig,
 }
 
 /// The config file format; every key optional.
@@ -102,6 +106,14 @@ pub struct FileConfig {
     pub timezone: Option<String>,
     pub demo: Option<bool>,
     pub demo_speed: Option<f64>,
+    /// Station offline after this many expected intervals without a reading (default 3).
+    pub watchdog_factor: Option<f64>,
+    /// Expected reporting interval until one is learned, seconds (default 300).
+    pub watchdog_default_interval_s: Option<f64>,
+    /// Shortest expected interval ever learned, seconds (default 60).
+    pub watchdog_min_interval_s: Option<f64>,
+    /// How often the watchdog checks, seconds (default 10).
+    pub watchdog_check_s: Option<f64>,
 }
 
 /// Values given on the command line (None = not given).
@@ -177,6 +189,26 @@ impl AppConfig {
         if !(1.0..=100_000.0).contains(&demo_speed) {
             return Err(ConfigError::DemoSpeed(demo_speed));
         }
+        let d = WatchdogConfig::default();
+        let positive = |field: &'static str, v: Option<f64>, default: f64| match v {
+            None => Ok(default),
+            Some(x) if x.is_finite() && x > 0.0 => Ok(x),
+            Some(x) => Err(ConfigError::Positive { field, value: x }),
+        };
+        let watchdog = WatchdogConfig {
+            factor: positive("watchdog_factor", file.watchdog_factor, d.factor)?,
+            default_interval_s: positive(
+                "watchdog_default_interval_s",
+                file.watchdog_default_interval_s,
+                d.default_interval_s,
+            )?,
+            min_interval_s: positive(
+                "watchdog_min_interval_s",
+                file.watchdog_min_interval_s,
+                d.min_interval_s,
+            )?,
+            check_every_s: positive("watchdog_check_s", file.watchdog_check_s, d.check_every_s)?,
+        };
         let mqtt_client_id = file
             .mqtt_client_id
             .unwrap_or_else(|| format!("purehealth-hub-{}", listen.port()));
@@ -188,6 +220,7 @@ impl AppConfig {
             timezone,
             demo,
             demo_speed,
+            watchdog,
         })
     }
 }

@@ -7,7 +7,7 @@ use crate::quality::{self, Finding, Level, Validation};
 use crate::wqi::{self, Wqi, WqiInputs};
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{Map, Value, json};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Latest {
@@ -29,6 +29,94 @@ pub struct StationState {
     pub levels: HashMap<Parameter, Level>,
     pub wqi: Option<Wqi>,
     pub last_update: Option<DateTime<Utc>>,
+    pub reporting: Reporting,
+    /// The current expected reporting interval, refreshed with each reading.
+    pub expected_interval_s: f64,
+}
+
+/// Offline-watchdog settings (domain.md §14: offline after k × the expected interval).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WatchdogConfig {
+    /// Offline after this many expected intervals without a reading.
+    pub factor: f64,
+    /// Expected interval before one is learned (the original spec's sensors report every 5 min).
+    pub default_interval_s: f64,
+    /// Learned intervals are never shorter than this (bursts would otherwise teach ~0 s).
+    pub min_interval_s: f64,
+    /// How often the watchdog looks.
+    pub check_every_s: f64,
+}
+
+impl Default for WatchdogConfig {
+    fn default() -> Self {
+        WatchdogConfig {
+            factor: 3.0,
+            default_interval_s: 300.0,
+            min_interval_s: 60.0,
+            check_every_s: 10.0,
+        }
+    }
+}
+
+/// How a station has been reporting: arrival times and the interval learned from them.
+#[derive(Debug, Clone)]
+pub struct Reporting {
+    /// Arrival (receive) time of the newest reading.
+    pub last_seen: Option<DateTime<Utc>>,
+    /// Observation time of the newest report; readings sharing it are one report.
+    last_report: Option<DateTime<Utc>>,
+    /// Arrival gaps between consecutive reports, seconds (newest last).
+    gaps: VecDeque<f64>,
+    pub online: bool,
+}
+
+impl Default for Reporting {
+    fn default() -> Self {
+        Reporting {
+            last_seen: None,
+            last_report: None,
+            gaps: VecDeque::new(),
+            online: true,
+        }
+    }
+}
+
+const GAPS_KEPT: usize = 16;
+
+impl Reporting {
+    fn observe(&mut self, observed_at: DateTime<Utc>, received_at: DateTime<Utc>) {
+        if self.last_report != Some(observed_at) {
+            if let Some(prev) = self.last_seen {
+                let gap = (received_at - prev).num_milliseconds() as f64 / 1000.0;
+                if gap > 0.0 {
+                    if self.gaps.len() == GAPS_KEPT {
+                        self.gaps.pop_front();
+                    }
+                    self.gaps.push_back(gap);
+                }
+            }
+            self.last_report = Some(observed_at);
+        }
+        self.last_seen = self.last_seen.max(Some(received_at));
+    }
+
+    /// The expected reporting interval: the median learned gap (from 3 gaps on), else the default.
+    pub fn expected_s(&self, cfg: &WatchdogConfig) -> f64 {
+        let learned = if self.gaps.len() >= 3 {
+            let mut g: Vec<f64> = self.gaps.iter().copied().collect();
+            g.sort_by(f64::total_cmp);
+            g[g.len() / 2]
+        } else {
+            cfg.default_interval_s
+        };
+        learned.max(cfg.min_interval_s)
+    }
+
+    fn is_overdue(&self, now: DateTime<Utc>, cfg: &WatchdogConfig) -> bool {
+        self.last_seen.is_some_and(|seen| {
+            (now - seen).num_milliseconds() as f64 / 1000.0 > cfg.factor * self.expected_s(cfg)
+        })
+    }
 }
 
 /// What one new reading changed.
@@ -38,6 +126,8 @@ pub struct Change {
     pub is_latest: bool,
     /// Alert transitions: (finding, previous level).
     pub transitions: Vec<(Finding, Level)>,
+    /// The station was offline and this reading brought it back.
+    pub back_online: bool,
     pub seq: u64,
 }
 
@@ -45,9 +135,17 @@ pub struct Change {
 pub struct LiveState {
     stations: BTreeMap<String, StationState>,
     seq: u64,
+    pub watchdog: WatchdogConfig,
 }
 
 impl LiveState {
+    pub fn with_watchdog(watchdog: WatchdogConfig) -> LiveState {
+        LiveState {
+            watchdog,
+            ..LiveState::default()
+        }
+    }
+
     /// Registers or refreshes station metadata.
     pub fn register(
         &mut self,
@@ -76,13 +174,26 @@ impl LiveState {
                 levels: HashMap::new(),
                 wqi: None,
                 last_update: None,
+                reporting: Reporting::default(),
+                expected_interval_s: WatchdogConfig::default().default_interval_s,
             })
     }
 
     /// Loads a stored latest value at start-up. Levels are recomputed silently, so a
     /// condition that was already alerted before a restart is not alerted again.
-    pub fn restore(&mut self, key: &StationKey, parameter: Parameter, latest: Latest) {
+    pub fn restore(
+        &mut self,
+        key: &StationKey,
+        parameter: Parameter,
+        latest: Latest,
+        received_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) {
+        let cfg = self.watchdog.clone();
         let st = self.entry(key);
+        st.reporting.last_seen = st.reporting.last_seen.max(Some(received_at));
+        // A station already silent before the restart comes back offline, without a new alert.
+        st.reporting.online = !st.reporting.is_overdue(now, &cfg);
         st.last_update = st.last_update.max(Some(latest.t));
         if latest.qc.usable()
             && let Some(f) = quality::grade(parameter, latest.value)
@@ -97,7 +208,12 @@ impl LiveState {
     pub fn apply(&mut self, r: &Reading) -> Change {
         self.seq += 1;
         let seq = self.seq;
+        let cfg = self.watchdog.clone();
         let st = self.entry(&r.station);
+        st.reporting.observe(r.observed_at, r.received_at);
+        st.expected_interval_s = st.reporting.expected_s(&cfg);
+        let back_online = !st.reporting.online;
+        st.reporting.online = true;
         let newer = st
             .latest
             .get(&r.parameter)
@@ -129,8 +245,23 @@ impl LiveState {
         Change {
             is_latest: newer,
             transitions,
+            back_online,
             seq,
         }
+    }
+
+    /// Marks stations offline that have been silent for too long; returns their ids.
+    /// (Stations come back online in [`LiveState::apply`], with their next reading.)
+    pub fn check_offline(&mut self, now: DateTime<Utc>) -> Vec<String> {
+        let cfg = self.watchdog.clone();
+        let mut went = Vec::new();
+        for st in self.stations.values_mut() {
+            if st.reporting.online && st.reporting.is_overdue(now, &cfg) {
+                st.reporting.online = false;
+                went.push(st.key.id.clone());
+            }
+        }
+        went
     }
 
     pub fn get(&self, id: &str) -> Option<&StationState> {
@@ -204,8 +335,27 @@ impl StationState {
             "wqi_method": self.wqi.as_ref().map(|w| w.method),
             "alert_level": self.alert_level().as_str(),
             "last_update": self.last_update.map(fmt_time),
+            "online": self.reporting.online,
+            "last_seen": self.reporting.last_seen.map(fmt_time),
+            "expected_interval_s": self.expected_interval_s,
+            "profile": quality::LEGACY_PROFILE,
+            "limits": limits_json(),
         })
     }
+}
+
+/// The warning/critical limits of the station's profile, per parameter.
+pub fn limits_json() -> Value {
+    let mut m = Map::new();
+    for p in Parameter::ALL {
+        if let Some(l) = quality::legacy_limits(p) {
+            m.insert(
+                p.as_str().into(),
+                json!({"warn_low": l.warn_low, "warn_high": l.warn_high, "crit_low": l.crit_low, "crit_high": l.crit_high}),
+            );
+        }
+    }
+    Value::Object(m)
 }
 
 /// JSON never carries NaN or infinity: such values become null.
@@ -287,5 +437,24 @@ mod tests {
         let c = s.apply(&reading(Parameter::Ph, 150.0, 11));
         assert!(c.is_latest && c.transitions.is_empty());
         assert_eq!(s.get("1").unwrap().alert_level(), Level::Ok);
+    }
+
+    #[test]
+    fn reporting_interval_is_learned_from_reports_not_readings() {
+        let cfg = WatchdogConfig { min_interval_s: 1.0, ..WatchdogConfig::default() };
+        let mut r = Reporting::default();
+        let t0 = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap();
+        assert_eq!(r.expected_s(&cfg), 300.0, "default until learned");
+        for k in 0..6 {
+            let obs = t0 + chrono::Duration::minutes(15 * k);
+            // A sonde sends several parameters per report, a few ms apart.
+            for ms in 0..4 {
+                r.observe(obs, obs + chrono::Duration::milliseconds(ms));
+            }
+        }
+        assert!((r.expected_s(&cfg) - 900.0).abs() < 1.0, "{}", r.expected_s(&cfg));
+        let last = t0 + chrono::Duration::minutes(75);
+        assert!(!r.is_overdue(last + chrono::Duration::minutes(44), &cfg));
+        assert!(r.is_overdue(last + chrono::Duration::minutes(46), &cfg));
     }
 }

@@ -4,7 +4,7 @@
 
 use crate::error::CommandError;
 use crate::hub::messages;
-use crate::live::{Latest, LiveState, from_ms};
+use crate::live::{Latest, LiveState, WatchdogConfig, from_ms};
 use crate::model::{Parameter, QcFlag, Reading, SourceKind, StationKey, fmt_time};
 use crate::stats::Stats;
 use crate::store::{StationInfo, Store, StoreError};
@@ -36,8 +36,9 @@ pub struct Core {
 
 impl Core {
     /// Builds the live state from what the store holds.
-    pub async fn open(store: Store) -> Result<Core, StoreError> {
-        let mut live = LiveState::default();
+    pub async fn open(store: Store, watchdog: WatchdogConfig) -> Result<Core, StoreError> {
+        let mut live = LiveState::with_watchdog(watchdog);
+        let now = Utc::now();
         for s in store.stations().await? {
             let key = StationKey {
                 id: s.id.clone(),
@@ -61,6 +62,8 @@ impl Core {
                     qc: QcFlag::from_code(row.qc),
                     source: SourceKind::parse(&row.source).unwrap_or(SourceKind::Sensor),
                 },
+                from_ms(row.received_ms),
+                now,
             );
         }
         let (tx, _) = broadcast::channel(FANOUT_CAPACITY);
@@ -113,6 +116,9 @@ impl Core {
                 let Some(st) = live.get(&r.station.id) else {
                     continue;
                 };
+                if change.back_online {
+                    frames.push((st.key.id.clone(), messages::station_status(st, true)));
+                }
                 frames.push((
                     st.key.id.clone(),
                     messages::station_update(st, r, change.seq),
@@ -130,6 +136,26 @@ impl Core {
             });
         }
         Ok(new)
+    }
+
+    /// One watchdog pass: stations silent for too long go offline, with an `alert` each.
+    pub fn check_offline(&self, now: DateTime<Utc>) -> usize {
+        let frames: Vec<(String, Value)> = {
+            let mut live = self.live();
+            let went = live.check_offline(now);
+            went.iter()
+                .filter_map(|id| live.get(id))
+                .map(|st| (st.key.id.clone(), messages::station_status(st, false)))
+                .collect()
+        };
+        let n = frames.len();
+        for (station, frame) in frames {
+            let _ = self.tx.send(Outgoing {
+                station,
+                frame: frame.to_string().into(),
+            });
+        }
+        n
     }
 
     /// All stations as `GET /api/stations` returns them.

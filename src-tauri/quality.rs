@@ -44,6 +44,9 @@ pub struct Limits {
     pub crit_high: Option<f64>,
 }
 
+/// Id of the default criteria profile: the original spec's threshold table.
+pub const LEGACY_PROFILE: &str = "legacy.purehealth_v6";
+
 /// The original spec's table ("Quality Thresholds"), kept as the default profile.
 pub fn legacy_limits(parameter: Parameter) -> Option<Limits> {
     let l = |wl, wh, cl, ch| Limits {

@@ -37,7 +37,7 @@ pub struct Running {
 
 pub async fn start(cfg: &AppConfig) -> Result<Running, StartError> {
     let store = Store::open(&cfg.data_dir)?;
-    let core = Core::open(store).await?;
+    let core = Core::open(store, cfg.watchdog.clone()).await?;
     if cfg.demo {
         for info in demo::stations() {
             core.register_station(info).await?;
@@ -66,6 +66,22 @@ pub async fn start(cfg: &AppConfig) -> Result<Running, StartError> {
         if let Err(e) = hub.serve().await {
             tracing::error!(error = %e, "hub stopped");
             hub_cancel.cancel();
+        }
+    });
+    let (watch_core, watch_cancel) = (core.clone(), cancel.clone());
+    let every = std::time::Duration::from_secs_f64(cfg.watchdog.check_every_s);
+    tracker.spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tokio::select! {
+                _ = watch_cancel.cancelled() => break,
+                _ = tick.tick() => {
+                    let n = watch_core.check_offline(chrono::Utc::now());
+                    if n > 0 {
+                        tracing::warn!(stations = n, "stations went offline");
+                    }
+                }
+            }
         }
     });
     if cfg.demo {

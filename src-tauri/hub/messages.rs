@@ -62,6 +62,10 @@ pub fn station_update(st: &StationState, r: &Reading, seq: u64) -> Value {
         .collect();
     data.insert("alerts".into(), Value::Array(alerts));
     data.insert("last_update".into(), json!(st.last_update.map(fmt_time)));
+    data.insert("online".into(), json!(st.reporting.online));
+    data.insert("expected_interval_s".into(), json!(st.expected_interval_s));
+    data.insert("profile".into(), json!(crate::quality::LEGACY_PROFILE));
+    data.insert("limits".into(), crate::live::limits_json());
     data.insert("seq".into(), json!(seq));
     json!({"type": "station_update", "station_id": st.key.wire_id(), "timestamp": now(), "data": data})
 }
@@ -111,6 +115,49 @@ pub fn alert(st: &StationState, f: &Finding, previous: Level, r: &Reading) -> Va
             "confidence": if r.qc == crate::model::QcFlag::Suspect { "qc_suspect" } else { "provisional" },
             "station_name": st.name,
             "observed_at": fmt_time(r.observed_at),
+        }
+    })
+}
+
+/// `alert` for the station watchdog: gone offline, or back online.
+pub fn station_status(st: &StationState, online: bool) -> Value {
+    let silent_s = st
+        .reporting
+        .last_seen
+        .map(|t| (Utc::now() - t).num_seconds())
+        .unwrap_or(0);
+    let (severity, state, message) = if online {
+        (
+            "info",
+            "cleared_unack",
+            format!("{} is reporting again", st.name),
+        )
+    } else {
+        (
+            "warning",
+            "active_unack",
+            format!(
+                "{} offline: no reading for {} s (expected every {:.0} s)",
+                st.name, silent_s, st.expected_interval_s
+            ),
+        )
+    };
+    json!({
+        "type": "alert",
+        "station_id": st.key.wire_id(),
+        "timestamp": now(),
+        "priority": if online { "medium" } else { "warning" },
+        "alert": {
+            "severity": severity,
+            "parameter": "Station",
+            "parameter_code": "station_offline",
+            "message": message,
+            "state": state,
+            "level": if online { "ok" } else { "warning" },
+            "last_seen": st.reporting.last_seen.map(fmt_time),
+            "expected_interval_s": st.expected_interval_s,
+            "basis": {"profile": "watchdog", "clause": "no reading for 3 × the expected reporting interval"},
+            "station_name": st.name,
         }
     })
 }

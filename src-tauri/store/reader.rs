@@ -73,6 +73,7 @@ pub struct LatestRow {
     pub unit: String,
     pub qc: i64,
     pub source: String,
+    pub received_ms: i64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -102,7 +103,7 @@ pub fn stations(c: &Connection) -> Result<Vec<StationRow>, rusqlite::Error> {
 pub fn latest(c: &Connection) -> Result<Vec<LatestRow>, rusqlite::Error> {
     // For each series the newest row; the primary key makes this an index walk.
     let mut stmt = c.prepare_cached(
-        "SELECT r.station_id, r.parameter, r.ts, r.value, r.unit, r.qc, r.source
+        "SELECT r.station_id, r.parameter, r.ts, r.value, r.unit, r.qc, r.source, r.received_at
          FROM reading r
          JOIN (SELECT station_id, parameter, max(ts) AS ts FROM reading GROUP BY station_id, parameter) m
            ON r.station_id = m.station_id AND r.parameter = m.parameter AND r.ts = m.ts",
@@ -116,6 +117,7 @@ pub fn latest(c: &Connection) -> Result<Vec<LatestRow>, rusqlite::Error> {
             unit: r.get(4)?,
             qc: r.get(5)?,
             source: r.get(6)?,
+            received_ms: r.get(7)?,
         })
     })?;
     rows.collect()

@@ -121,6 +121,7 @@ async fn mosquitto_reading_arrives_as_station_update_with_wqi() {
         demo: false,
         http: None,
         broker: None,
+        config: None,
     })
     .await;
     reading_reaches_client(&hub, broker.port).await;

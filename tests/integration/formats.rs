@@ -51,6 +51,7 @@ async fn senml_and_batches_through_mosquitto() {
         demo: false,
         http: None,
         broker: None,
+        config: None,
     })
     .await;
     formats_arrive(&hub, broker.port).await;
@@ -67,6 +68,7 @@ async fn a_one_mebibyte_payload_is_refused_and_ingest_continues() {
         demo: false,
         http: None,
         broker: None,
+        config: None,
     })
     .await;
     let p = Publisher::connect(broker.port).await;

@@ -10,4 +10,6 @@ mod persistence;
 mod alerts;
 // SenML packs, station batches and oversized payloads on the telemetry topics.
 mod formats;
+// The station watchdog: offline after silence, back online with the next reading.
 mod util;
+mod watchdog;

@@ -12,6 +12,7 @@ async fn readings_survive_kill_9_and_redelivery_is_not_stored_twice() {
         demo: false,
         http: Some(http),
         broker: None,
+        config: None,
     };
     let mut hub = Hub::start(opts()).await;
     let p = Publisher::connect(broker.port).await;
@@ -56,6 +57,7 @@ async fn readings_published_while_the_hub_is_down_arrive_after_restart() {
         demo: false,
         http: Some(http),
         broker: None,
+        config: None,
     };
     let mut hub = Hub::start(opts()).await;
     hub.terminate();
@@ -97,6 +99,7 @@ async fn sigkill_mid_stream_loses_nothing_and_stores_nothing_twice() {
         demo: false,
         http: Some(http),
         broker: None,
+        config: None,
     };
     let mut hub = Hub::start(opts()).await;
     let p = Publisher::connect(broker.port).await;
@@ -133,6 +136,7 @@ async fn broker_restart_mid_stream_loses_nothing() {
         demo: false,
         http: None,
         broker: None,
+        config: None,
     })
     .await;
     let p = Publisher::connect(broker.port).await;

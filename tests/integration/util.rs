@@ -41,6 +41,8 @@ pub struct HubOpts<'a> {
     pub demo: bool,
     pub http: Option<u16>,
     pub broker: Option<u16>,
+    /// A TOML config file passed with --config.
+    pub config: Option<&'a Path>,
 }
 
 impl Hub {
@@ -68,6 +70,9 @@ impl Hub {
         if o.demo {
             cmd.args(["--demo", "--demo-speed", "9000"]);
         }
+        if let Some(c) = o.config {
+            cmd.arg("--config").arg(c);
+        }
         let child = cmd.spawn().expect("spawn hub");
         let hub = Hub {
             child,
@@ -88,6 +93,7 @@ impl Hub {
             demo: false,
             http: None,
             broker: None,
+            config: None,
         })
         .await
     }
@@ -100,6 +106,7 @@ impl Hub {
             demo: true,
             http: None,
             broker: None,
+            config: None,
         })
         .await
     }

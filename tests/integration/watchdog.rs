@@ -1,0 +1,63 @@
+use crate::util::*;
+use serde_json::json;
+
+#[tokio::test]
+async fn a_silent_station_goes_offline_once_and_comes_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("fast-watchdog.toml");
+    std::fs::write(
+        &conf,
+        "watchdog_min_interval_s = 0.2\nwatchdog_default_interval_s = 0.2\nwatchdog_check_s = 0.1\n",
+    )
+    .unwrap();
+    let hub = Hub::start(HubOpts {
+        data_dir: dir.path(),
+        mqtt: None,
+        demo: false,
+        http: None,
+        broker: None,
+        config: Some(&conf),
+    })
+    .await;
+    let (mut ws, _) = hub.ws_ready("/ws").await;
+    send(&mut ws, r#"{"type":"subscribe","station_id":"field-3"}"#).await;
+    next_of(&mut ws, "subscribed", 5).await.unwrap();
+    let p = Publisher::connect(hub.broker).await;
+    for i in 0..5 {
+        let t = chrono::Utc::now();
+        p.publish(
+            "purehealth/field-3/ph",
+            json!({"value": 7.0 + i as f64 / 10.0, "timestamp": t.to_rfc3339()}).to_string(),
+        )
+        .await;
+        tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+    }
+    // ~0.15 s learned, clamped to 0.2 s: offline after 0.6 s of silence.
+    let offline = next_of(&mut ws, "alert", 10).await.expect("offline alert");
+    assert_eq!(offline["alert"]["parameter_code"], "station_offline");
+    assert_eq!(offline["alert"]["state"], "active_unack");
+    assert!(
+        offline["alert"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("offline")
+    );
+    let st = hub.get("/api/stations/field-3").await.unwrap();
+    assert_eq!(st["online"], false);
+    assert!(st["expected_interval_s"].as_f64().unwrap() >= 0.2);
+    // Once, not on every check.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    p.publish("purehealth/field-3/ph", json!({"value": 7.2}).to_string())
+        .await;
+    let back = next_of(&mut ws, "alert", 10)
+        .await
+        .expect("back-online alert");
+    assert_eq!(
+        back["alert"]["state"], "cleared_unack",
+        "no second offline alert: {back}"
+    );
+    assert_eq!(
+        hub.get("/api/stations/field-3").await.unwrap()["online"],
+        true
+    );
+}
