@@ -35,6 +35,7 @@ pub mod ingest;
 pub mod live;
 pub mod model;
 pub mod pipeline;
+pub mod qc;
 pub mod quality;
 pub mod runtime;
 pub mod stats;

@@ -3,6 +3,7 @@
 //! updated by each newly stored reading. Pure state, no IO: the pipeline owns the IO.
 
 use crate::model::{Parameter, QcFlag, Reading, SourceKind, StationKey, fmt_time};
+use crate::qc;
 use crate::quality::{self, Finding, Level, Validation};
 use crate::wqi::{self, Wqi, WqiInputs};
 use chrono::{DateTime, TimeZone, Utc};
@@ -136,6 +137,8 @@ pub struct LiveState {
     stations: BTreeMap<String, StationState>,
     seq: u64,
     pub watchdog: WatchdogConfig,
+    /// Recent accepted values per series, for the history-based QC tests.
+    windows: HashMap<(String, Parameter), qc::Window>,
 }
 
 impl LiveState {
@@ -202,6 +205,26 @@ impl LiveState {
         }
         st.latest.insert(parameter, latest);
         st.wqi = compute_wqi(&st.latest);
+    }
+
+    /// Runs the real-time QC tests on a reading before it is stored, against its series'
+    /// recent values, and remembers it for the next one unless it failed.
+    pub fn quality_check(&mut self, r: &mut Reading) {
+        let w = self
+            .windows
+            .entry((r.station.id.clone(), r.parameter))
+            .or_default();
+        let (flag, tests) = qc::evaluate(
+            &qc::QcConfig::defaults(r.parameter),
+            w,
+            r.observed_at,
+            r.value,
+        );
+        r.qc = flag;
+        r.qc_tests = tests;
+        if flag != QcFlag::Fail {
+            w.push(r.observed_at, r.value);
+        }
     }
 
     /// Applies a newly stored reading.
@@ -441,7 +464,10 @@ mod tests {
 
     #[test]
     fn reporting_interval_is_learned_from_reports_not_readings() {
-        let cfg = WatchdogConfig { min_interval_s: 1.0, ..WatchdogConfig::default() };
+        let cfg = WatchdogConfig {
+            min_interval_s: 1.0,
+            ..WatchdogConfig::default()
+        };
         let mut r = Reporting::default();
         let t0 = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap();
         assert_eq!(r.expected_s(&cfg), 300.0, "default until learned");
@@ -452,7 +478,11 @@ mod tests {
                 r.observe(obs, obs + chrono::Duration::milliseconds(ms));
             }
         }
-        assert!((r.expected_s(&cfg) - 900.0).abs() < 1.0, "{}", r.expected_s(&cfg));
+        assert!(
+            (r.expected_s(&cfg) - 900.0).abs() < 1.0,
+            "{}",
+            r.expected_s(&cfg)
+        );
         let last = t0 + chrono::Duration::minutes(75);
         assert!(!r.is_overdue(last + chrono::Duration::minutes(44), &cfg));
         assert!(r.is_overdue(last + chrono::Duration::minutes(46), &cfg));

@@ -95,9 +95,15 @@ impl Core {
 
     /// Stores readings and publishes what changed. Returns how many were new.
     /// When this returns Ok, the readings are committed: the caller may acknowledge them.
-    pub async fn ingest(&self, readings: Vec<Reading>) -> Result<usize, StoreError> {
+    pub async fn ingest(&self, mut readings: Vec<Reading>) -> Result<usize, StoreError> {
         if readings.is_empty() {
             return Ok(0);
+        }
+        {
+            let mut live = self.live();
+            for r in &mut readings {
+                live.quality_check(r);
+            }
         }
         let flags = self.store.insert_readings(readings.clone()).await?;
         let mut frames = Vec::new();

@@ -14,7 +14,10 @@ async fn one_alert_per_episode_then_a_recovery() {
         (payload.to_string(), minute)
     };
     let mut frames = Vec::new();
-    for (i, v) in [6.5, 1.5, 1.4, 1.3, 1.2, 6.8].into_iter().enumerate() {
+    for (i, v) in [6.5, 5.2, 3.8, 2.6, 1.8, 1.7, 1.6, 3.0, 4.4, 5.5]
+        .into_iter()
+        .enumerate()
+    {
         let (payload, _) = publish(v, i as u32);
         p.publish("purehealth/river-9/do", payload).await;
         // Wait for this reading's update so ordering is deterministic.
@@ -32,19 +35,82 @@ async fn one_alert_per_episode_then_a_recovery() {
         frames.push(f);
     }
     let alerts: Vec<_> = frames.iter().filter(|f| f["type"] == "alert").collect();
-    assert_eq!(alerts.len(), 2, "one raise and one recovery: {alerts:#?}");
-    let raise = &alerts[0];
-    assert_eq!(raise["priority"], "critical");
-    assert_eq!(raise["station_id"], "river-9");
-    assert_eq!(raise["alert"]["severity"], "critical");
-    assert_eq!(raise["alert"]["parameter"], "Dissolved Oxygen");
-    assert_eq!(raise["alert"]["threshold"], 2.0);
+    // ok ok W W C C C W ok ok: a warning, an escalation, a de-escalation and a recovery;
+    // nothing for the readings that stay at the same level.
+    let states: Vec<(&str, &str)> = alerts
+        .iter()
+        .map(|a| {
+            (
+                a["alert"]["severity"].as_str().unwrap(),
+                a["alert"]["state"].as_str().unwrap(),
+            )
+        })
+        .collect();
     assert_eq!(
-        raise["alert"]["message"],
-        "Dissolved Oxygen critically low: 1.5"
+        states,
+        [
+            ("warning", "active_unack"),
+            ("critical", "active_unack"),
+            ("warning", "active_unack"),
+            ("info", "cleared_unack")
+        ],
+        "{alerts:#?}"
     );
-    assert_eq!(raise["alert"]["state"], "active_unack");
-    assert_eq!(alerts[1]["alert"]["state"], "cleared_unack");
+    let critical = &alerts[1];
+    assert_eq!(critical["priority"], "critical");
+    assert_eq!(critical["station_id"], "river-9");
+    assert_eq!(critical["alert"]["parameter"], "Dissolved Oxygen");
+    assert_eq!(critical["alert"]["threshold"], 2.0);
+    assert_eq!(
+        critical["alert"]["message"],
+        "Dissolved Oxygen critically low: 1.8"
+    );
+    assert_eq!(
+        alerts[0]["alert"]["message"],
+        "Dissolved Oxygen below safe minimum: 3.8"
+    );
     let st = hub.get("/api/stations/river-9").await.unwrap();
     assert_eq!(st["alert_level"], "ok");
+}
+
+#[tokio::test]
+async fn a_spike_is_flagged_and_does_not_raise_an_alert() {
+    let dir = tempfile::tempdir().unwrap();
+    let hub = Hub::embedded(dir.path()).await;
+    let (mut ws, _) = hub.ws_ready("/ws").await;
+    send(&mut ws, r#"{"type":"subscribe","station_id":"river-10"}"#).await;
+    next_of(&mut ws, "subscribed", 5).await.unwrap();
+    let p = Publisher::connect(hub.broker).await;
+    for (minute, v) in [(0, 6.5), (15, 0.4), (30, 6.4)] {
+        let payload = json!({"value": v, "timestamp": format!("2025-11-13T08:{minute:02}:00Z")});
+        p.publish("purehealth/river-10/do", payload.to_string())
+            .await;
+    }
+    let mut flags = Vec::new();
+    while flags.len() < 3 {
+        let f = next_json(&mut ws, 10).await.expect("frame");
+        assert_ne!(f["type"], "alert", "a failed value must not alert: {f}");
+        if f["type"] == "station_update" {
+            flags.push((
+                f["data"]["qc_flag"].as_i64().unwrap(),
+                f["data"]["qc_tests"].clone(),
+            ));
+        }
+    }
+    assert_eq!(flags[1], (4, json!(["spike"])), "6.5 → 0.4 mg/L in 15 min");
+    assert_eq!(
+        flags[2].0, 1,
+        "the value after the spike compares with the last good one"
+    );
+    let series = hub
+        .get("/api/stations/river-10/readings?parameter=do&from=2025-11-13T00:00:00Z&to=2025-11-14T00:00:00Z")
+        .await
+        .unwrap();
+    let q: Vec<i64> = series["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["q"].as_i64().unwrap())
+        .collect();
+    assert_eq!(q, [1, 4, 1], "failed values are stored, flagged");
 }

@@ -1,5 +1,5 @@
 // Pure formatting helpers (no DOM, no framework) — unit tested.
-import { t, getLocale, hasMessage } from './i18n';
+import { t, getLocale, hasMessage, intlLocale } from './i18n';
 import type { CpcbClass } from '../platform/types';
 
 /** Canonical parameter keys in display order. */
@@ -86,7 +86,7 @@ export function formatWqi(wqi: number | null | undefined): string {
 export function formatValue(v: number | null | undefined): string {
   if (typeof v !== 'number' || !Number.isFinite(v)) return DASH;
   const abs = Math.abs(v);
-  const locale = getLocale() === 'en' ? 'en-IN' : getLocale();
+  const locale = intlLocale();
   let digits: number;
   if (abs >= 1000) digits = 0;
   else if (abs >= 100) digits = 1;
@@ -107,7 +107,7 @@ export function formatUnit(unit: string | null | undefined): string {
 export function formatTime(iso: string | null | undefined): string {
   const ts = parseTime(iso);
   if (Number.isNaN(ts)) return DASH;
-  return new Date(ts).toLocaleString(getLocale() === 'en' ? 'en-GB' : getLocale(), {
+  return new Date(ts).toLocaleString(getLocale() === 'en' ? 'en-GB' : intlLocale(), {
     day: '2-digit',
     month: 'short',
     hour: '2-digit',

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { hasMessage, setLocale, t } from './i18n';
+import { catalogues, hasMessage, messageKeys, setLocale, t } from './i18n';
+import { formatTime, formatValue } from './format';
 import { parseRoute } from './route';
 
 afterEach(() => setLocale('en'));
@@ -19,11 +20,36 @@ describe('i18n', () => {
   });
 });
 
+describe('catalogues', () => {
+  const keys = messageKeys();
+  for (const l of ['hi', 'mr'] as const) {
+    it(`${l} has every key, non-empty, with the same placeholders`, () => {
+      const cat = catalogues[l];
+      const missing = keys.filter((k) => typeof cat[k] !== 'string' || !cat[k]!.trim());
+      expect(missing).toEqual([]);
+      const extra = Object.keys(cat).filter((k) => !hasMessage(k));
+      expect(extra).toEqual([]);
+      const ph = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+      const wrong = keys.filter((k) => ph(cat[k]!).join() !== ph(catalogues.en[k]!).join());
+      expect(wrong).toEqual([]);
+    });
+    it(`${l} keeps technical abbreviations and Latin digits`, () => {
+      setLocale(l);
+      expect(t('param.ph')).toBe('pH');
+      expect(t('paramShort.dissolved_oxygen')).toBe('DO');
+      expect(t('station.wqi')).toBe('WQI');
+      expect(formatValue(12345.6)).toMatch(/^[0-9,.]+$/);
+      expect(formatTime('2026-11-27T17:45:03.988Z')).not.toMatch(/[\u0966-\u096F]/);
+    });
+  }
+});
+
 describe('parseRoute', () => {
   it('parses list and station routes', () => {
     expect(parseRoute('')).toEqual({ name: 'list' });
     expect(parseRoute('#/')).toEqual({ name: 'list' });
     expect(parseRoute('#/station/MH%2F1')).toEqual({ name: 'station', id: 'MH/1' });
     expect(parseRoute('#/station/%E0%A4')).toEqual({ name: 'list' });
+    expect(parseRoute('#/map')).toEqual({ name: 'map' });
   });
 });

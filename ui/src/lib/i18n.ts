@@ -1,5 +1,8 @@
-// Every user-visible string lives here. English is the reference catalogue;
-// other locales may be partial and fall back to English key by key.
+// Every user-visible string lives here. English is the reference catalogue; Hindi and Marathi
+// are complete (typed as `Catalogue`, so a missing key fails the type check). Technical
+// abbreviations (pH, DO, BOD, WQI, CPCB, QC) stay as they are; numbers stay in Latin digits.
+import { hi } from './i18n-hi';
+import { mr } from './i18n-mr';
 
 const en = {
   'app.name': 'Pure Health',
@@ -80,17 +83,72 @@ const en = {
   'paramShort.salinity': 'Sal',
   'paramShort.depth': 'Depth',
   'paramShort.do_sat': 'DO %',
+  'nav.label': 'Views',
+  'nav.list': 'Overview',
+  'nav.map': 'Map',
+  'settings.theme': 'Theme',
+  'settings.language': 'Language',
+  'theme.system': 'System',
+  'theme.light': 'Light',
+  'theme.dark': 'Dark',
+  'filter.class': 'Class',
+  'filter.status': 'Status',
+  'filter.noClass': 'None',
+  'filter.noClassTitle': 'Stations without a CPCB class',
+  'filter.clear': 'Clear filters',
+  'filter.empty': 'No stations match the filters.',
+  'status.ok': 'OK',
+  'status.warning': 'Warning',
+  'status.critical': 'Critical',
+  'status.offline': 'Offline',
+  'status.stale': 'Stale',
+  'sort.label': 'Sort by',
+  'sort.name': 'Name',
+  'sort.wqi': 'WQI',
+  'sort.updated': 'Last update',
+  'sort.alert': 'Alert level',
+  'station.offlineTitle': 'No report for more than three times the expected interval',
+  'station.staleTitle': 'Last report is older than twice the expected interval ({interval})',
+  'station.export': 'Export CSV',
+  'station.exporting': 'Exporting…',
+  'station.exportError': 'Export failed: {error}',
+  'station.print': 'Print report',
+  'station.report': 'Station report',
+  'station.printedAt': 'Printed {time}',
+  'station.location': 'Location {lat}, {lon}',
+  'station.profile': 'Criteria profile: {profile}',
+  'chart.limits': 'Limits ({profile})',
+  'chart.limitWarning': 'warning',
+  'chart.limitCritical': 'critical',
+  'chart.noProfile': 'profile not named',
+  'map.title': 'Station map',
+  'map.colourBy': 'Colour by',
+  'map.byClass': 'CPCB class',
+  'map.byStatus': 'Status',
+  'map.attribution': 'Base map: Natural Earth 1:50m country outlines (public domain), via world-atlas',
+  'map.loading': 'Loading map…',
+  'map.loadError': 'Could not load the base map: {error}',
+  'map.unlocated': '{n} station(s) without a location are not shown.',
+  'map.marker': '{name}: class {cls}, {status}',
 } as const;
 
 export type MessageKey = keyof typeof en;
 export type Catalogue = Record<MessageKey, string>;
-export type Locale = 'en' | 'hi' | 'mr';
+export const LOCALES = ['en', 'hi', 'mr'] as const;
+export type Locale = (typeof LOCALES)[number];
+/** Language names, each in its own script (the same in every catalogue). */
+export const LOCALE_NAMES: Record<Locale, string> = { en: 'English', hi: 'हिन्दी', mr: 'मराठी' };
 
-const catalogues: Record<Locale, Partial<Catalogue>> = {
-  en,
-  hi: {}, // Hindi: to be translated
-  mr: {}, // Marathi: to be translated
-};
+export const catalogues: Record<Locale, Partial<Catalogue>> = { en, hi, mr };
+
+/** Intl locale tag for numbers and dates: Indian conventions, always Latin digits. */
+export function intlLocale(l: Locale = locale): string {
+  return l === 'en' ? 'en-IN' : `${l}-IN-u-nu-latn`;
+}
+
+export function messageKeys(): MessageKey[] {
+  return Object.keys(en) as MessageKey[];
+}
 
 let locale: Locale = 'en';
 

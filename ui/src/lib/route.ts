@@ -1,6 +1,6 @@
-// Hash routes: `#/` (list) and `#/station/<id>`. Hash routing works under
+// Hash routes: `#/` (list), `#/map` and `#/station/<id>`. Hash routing works under
 // both `tauri://localhost` and the hub without any server-side rewrites.
-export type Route = { name: 'list' } | { name: 'station'; id: string };
+export type Route = { name: 'list' } | { name: 'map' } | { name: 'station'; id: string };
 
 export function parseRoute(hash: string): Route {
   const m = /^#\/station\/([^/?#]+)/.exec(hash);
@@ -11,6 +11,7 @@ export function parseRoute(hash: string): Route {
       return { name: 'list' };
     }
   }
+  if (/^#\/map(?:[/?#]|$)/.test(hash)) return { name: 'map' };
   return { name: 'list' };
 }
 

@@ -136,6 +136,14 @@ export class StationStore {
       void this.refetch();
       return;
     }
+    if (msg.type === 'alert') {
+      // `station_offline` alerts flip the offline badge before the next list refetch.
+      const a = msg.alert;
+      if (a?.parameter_code !== 'station_offline') return;
+      const id = this.#resolveId(msg.station_id, {});
+      if (id !== null) this.byId[id].online = typeof a.state === 'string' && a.state.startsWith('cleared');
+      return;
+    }
     if (msg.type !== 'station_update') return;
     const data = msg.data;
     const id = this.#resolveId(msg.station_id, data);
@@ -199,6 +207,11 @@ export class StationStore {
     if ('classification' in data) row.classification = data.classification ?? null;
     if ('status' in data) row.status = data.status ?? null;
     if (data.alert_level) row.alert_level = data.alert_level;
+    if ('limits' in data) row.limits = data.limits ?? null;
+    if ('profile' in data) row.profile = data.profile ?? null;
+    if (typeof data.online === 'boolean') row.online = data.online;
+    else if (row.online === false && typeof data.parameter === 'string') row.online = true; // it reported again
+    if ('expected_interval_s' in data) row.expected_interval_s = typeof data.expected_interval_s === 'number' ? data.expected_interval_s : null;
     if (data.station_name && data.station_name !== row.name) {
       row.name = data.station_name;
       this.#sort();

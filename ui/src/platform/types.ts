@@ -15,6 +15,14 @@ export interface LatestValue {
 export type CpcbClass = 'A' | 'B' | 'C' | 'D' | 'E';
 export type AlertLevel = 'ok' | 'warning' | 'critical';
 
+/** One parameter's limits from the station's criteria profile; `null` = no limit on that side. */
+export interface ParameterLimits {
+  warn_low?: number | null;
+  warn_high?: number | null;
+  crit_low?: number | null;
+  crit_high?: number | null;
+}
+
 export interface Station {
   id: string;
   name: string;
@@ -29,6 +37,14 @@ export interface Station {
   status: string | null;
   alert_level: AlertLevel;
   last_update: string | null;
+  /** Limits per canonical parameter for the station's criteria profile (absent on older hubs). */
+  limits?: Record<string, ParameterLimits> | null;
+  /** Criteria profile id, e.g. `legacy.purehealth_v6`. */
+  profile?: string | null;
+  /** False once the station was silent for 3× its expected interval (absent on older hubs). */
+  online?: boolean | null;
+  /** Expected reporting interval in seconds, or null when unknown. */
+  expected_interval_s?: number | null;
 }
 
 export interface SeriesPoint {
@@ -59,6 +75,10 @@ export interface StationUpdateData {
   status?: string | null;
   alert_level?: AlertLevel;
   seq?: number;
+  limits?: Record<string, ParameterLimits> | null;
+  profile?: string | null;
+  online?: boolean | null;
+  expected_interval_s?: number | null;
   [legacy: string]: unknown;
 }
 

@@ -1,0 +1,257 @@
+//! Real-time quality control in the style of IOOS QARTOD (domain.md §11): gross range,
+//! spike, rate of change and flat line, evaluated on each new value against the recent
+//! history of its series. Pure functions over a [`Window`]; thresholds are per parameter and
+//! come from [`QcConfig::defaults`] unless configured.
+//!
+//! Climatology is not evaluated yet (it needs seasonal statistics from stored history).
+
+use crate::model::{Parameter, QcFlag};
+use chrono::{DateTime, Utc};
+use std::collections::VecDeque;
+
+/// Thresholds for one parameter, in its canonical unit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QcConfig {
+    /// Outside: fail (sensor span).
+    pub sensor_span: (f64, f64),
+    /// Outside: suspect (operator span), when set.
+    pub suspect_span: Option<(f64, f64)>,
+    /// |Vn − Vn−1| above these: suspect / fail (one-sided real-time spike test).
+    pub spike: Option<(f64, f64)>,
+    /// |Vn − Vn−1| above this many standard deviations of the last 25 h: suspect.
+    pub rate_sigmas: f64,
+    /// Values within ± this of the newest count as "the same" for the flat-line test.
+    pub flat_tolerance: Option<f64>,
+    /// Flat for at least this long: suspect / fail (seconds).
+    pub flat_s: (f64, f64),
+    /// Comparisons across a gap longer than this are skipped (seconds).
+    pub max_gap_s: f64,
+}
+
+impl QcConfig {
+    /// Sensible defaults per parameter (sensor spans from domain.md §1).
+    pub fn defaults(p: Parameter) -> QcConfig {
+        let (spike, flat) = match p {
+            Parameter::Ph => (Some((0.5, 1.0)), Some(0.0)),
+            Parameter::DissolvedOxygen => (Some((2.0, 4.0)), Some(0.0)),
+            Parameter::Temperature => (Some((2.0, 5.0)), Some(0.0)),
+            Parameter::Turbidity => (Some((50.0, 200.0)), None),
+            Parameter::Conductivity | Parameter::SpecificConductance => {
+                (Some((5_000.0, 20_000.0)), Some(0.0))
+            }
+            Parameter::Salinity => (Some((3.0, 10.0)), Some(0.0)),
+            Parameter::DoSat => (Some((25.0, 50.0)), Some(0.0)),
+            Parameter::Depth => (Some((0.5, 2.0)), Some(0.0)),
+            Parameter::Chlorophyll => (Some((20.0, 100.0)), None),
+            // Lab values and counts: no real-time spike or flat-line logic.
+            Parameter::Bod | Parameter::FecalColiform | Parameter::Tds | Parameter::Battery => {
+                (None, None)
+            }
+        };
+        QcConfig {
+            sensor_span: p.gross_range(),
+            suspect_span: None,
+            spike,
+            rate_sigmas: 4.0,
+            flat_tolerance: flat,
+            flat_s: (6.0 * 3600.0, 24.0 * 3600.0),
+            max_gap_s: 2.0 * 3600.0,
+        }
+    }
+}
+
+/// Recent values of one series, oldest first, bounded in count and age.
+#[derive(Debug, Clone, Default)]
+pub struct Window {
+    points: VecDeque<(DateTime<Utc>, f64)>,
+}
+
+const WINDOW_MAX: usize = 256;
+const WINDOW_AGE_S: i64 = 25 * 3600;
+
+impl Window {
+    pub fn newest(&self) -> Option<(DateTime<Utc>, f64)> {
+        self.points.back().copied()
+    }
+
+    /// Adds a value that did not fail QC; older-than-newest values are not added.
+    pub fn push(&mut self, t: DateTime<Utc>, v: f64) {
+        if self.newest().is_some_and(|(last, _)| t <= last) {
+            return;
+        }
+        self.points.push_back((t, v));
+        while self.points.len() > WINDOW_MAX
+            || self
+                .points
+                .front()
+                .is_some_and(|(first, _)| (t - *first).num_seconds() > WINDOW_AGE_S)
+        {
+            self.points.pop_front();
+        }
+    }
+}
+
+/// Evaluates one new value. Returns the aggregate flag (worst test) and the tests that raised it.
+/// A value older than the window's newest gets only the gross-range test.
+pub fn evaluate(
+    cfg: &QcConfig,
+    w: &Window,
+    t: DateTime<Utc>,
+    v: f64,
+) -> (QcFlag, Vec<&'static str>) {
+    let mut flag = QcFlag::Pass;
+    let mut tests = Vec::new();
+    let mut raise = |f: QcFlag, name: &'static str, flag: &mut QcFlag| {
+        if f > *flag {
+            *flag = f;
+        }
+        tests.push(name);
+    };
+    let (lo, hi) = cfg.sensor_span;
+    if !v.is_finite() || v < lo || v > hi {
+        raise(QcFlag::Fail, "gross_range", &mut flag);
+        return (flag, tests);
+    }
+    if let Some((slo, shi)) = cfg.suspect_span
+        && (v < slo || v > shi)
+    {
+        raise(QcFlag::Suspect, "gross_range", &mut flag);
+    }
+    let Some((prev_t, prev)) = w.newest() else {
+        return (flag, tests);
+    };
+    let dt = (t - prev_t).num_milliseconds() as f64 / 1000.0;
+    if dt <= 0.0 || dt > cfg.max_gap_s {
+        return (flag, tests);
+    }
+    let jump = (v - prev).abs();
+    if let Some((suspect, fail)) = cfg.spike {
+        if jump > fail {
+            raise(QcFlag::Fail, "spike", &mut flag);
+        } else if jump > suspect {
+            raise(QcFlag::Suspect, "spike", &mut flag);
+        }
+    }
+    // Rate of change against the series' own recent variability.
+    if w.points.len() >= 10 {
+        let n = w.points.len() as f64;
+        let mean = w.points.iter().map(|p| p.1).sum::<f64>() / n;
+        let sd = (w.points.iter().map(|p| (p.1 - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+        if sd > 0.0 && jump > cfg.rate_sigmas * sd {
+            raise(QcFlag::Suspect, "rate_of_change", &mut flag);
+        }
+    }
+    if let Some(tol) = cfg.flat_tolerance {
+        // How long the series has stayed within ±tol of this value, walking back without gaps.
+        let mut start = t;
+        let mut next_t = t;
+        let mut count = 1;
+        for (pt, pv) in w.points.iter().rev() {
+            if (pv - v).abs() > tol
+                || (next_t - *pt).num_milliseconds() as f64 / 1000.0 > cfg.max_gap_s
+            {
+                break;
+            }
+            start = *pt;
+            next_t = *pt;
+            count += 1;
+        }
+        let flat_for = (t - start).num_seconds() as f64;
+        if count >= 3 {
+            if flat_for >= cfg.flat_s.1 {
+                raise(QcFlag::Fail, "flat_line", &mut flag);
+            } else if flat_for >= cfg.flat_s.0 {
+                raise(QcFlag::Suspect, "flat_line", &mut flag);
+            }
+        }
+    }
+    (flag, tests)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn t(min: i64) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap() + chrono::Duration::minutes(min)
+    }
+
+    fn window(values: &[(i64, f64)]) -> Window {
+        let mut w = Window::default();
+        for (m, v) in values {
+            w.push(t(*m), *v);
+        }
+        w
+    }
+
+    #[test]
+    fn gross_range_and_suspect_span() {
+        let mut c = QcConfig::defaults(Parameter::Ph);
+        let w = Window::default();
+        assert_eq!(
+            evaluate(&c, &w, t(0), 15.0),
+            (QcFlag::Fail, vec!["gross_range"])
+        );
+        assert_eq!(evaluate(&c, &w, t(0), 7.0).0, QcFlag::Pass);
+        c.suspect_span = Some((6.0, 9.0));
+        assert_eq!(
+            evaluate(&c, &w, t(0), 5.5),
+            (QcFlag::Suspect, vec!["gross_range"])
+        );
+    }
+
+    #[test]
+    fn spike_against_the_previous_value_within_the_gap_limit() {
+        let c = QcConfig::defaults(Parameter::DissolvedOxygen);
+        let w = window(&[(0, 7.0)]);
+        assert_eq!(evaluate(&c, &w, t(15), 9.5).0, QcFlag::Suspect);
+        assert_eq!(evaluate(&c, &w, t(15), 11.5).0, QcFlag::Fail);
+        assert_eq!(evaluate(&c, &w, t(15), 8.0).0, QcFlag::Pass);
+        // Across a 3-hour gap nothing is compared.
+        assert_eq!(evaluate(&c, &w, t(180), 11.5).0, QcFlag::Pass);
+    }
+
+    #[test]
+    fn rate_of_change_uses_recent_variability() {
+        let c = QcConfig::defaults(Parameter::Temperature);
+        let vals: Vec<(i64, f64)> = (0..20)
+            .map(|i| (i * 15, 20.0 + 0.05 * (i % 3) as f64))
+            .collect();
+        let w = window(&vals);
+        let (flag, tests) = evaluate(&c, &w, t(20 * 15), 21.0);
+        assert_eq!(flag, QcFlag::Suspect);
+        assert_eq!(tests, vec!["rate_of_change"]);
+        assert_eq!(evaluate(&c, &w, t(20 * 15), 20.1).0, QcFlag::Pass);
+    }
+
+    #[test]
+    fn flat_line_suspect_then_fail() {
+        let c = QcConfig::defaults(Parameter::Ph);
+        let six_h: Vec<(i64, f64)> = (0..25).map(|i| (i * 15, 7.2)).collect();
+        let w = window(&six_h);
+        assert_eq!(
+            evaluate(&c, &w, t(25 * 15), 7.2),
+            (QcFlag::Suspect, vec!["flat_line"])
+        );
+        let day: Vec<(i64, f64)> = (0..97).map(|i| (i * 15, 7.2)).collect();
+        assert_eq!(evaluate(&c, &window(&day), t(97 * 15), 7.2).0, QcFlag::Fail);
+        // A change breaks the run.
+        let mut broken = six_h.clone();
+        broken[20].1 = 7.3;
+        assert_eq!(
+            evaluate(&c, &window(&broken), t(25 * 15), 7.2).0,
+            QcFlag::Pass
+        );
+    }
+
+    #[test]
+    fn window_keeps_order_and_age() {
+        let mut w = Window::default();
+        w.push(t(10), 1.0);
+        w.push(t(5), 2.0);
+        assert_eq!(w.points.len(), 1);
+        w.push(t(10 + 26 * 60), 3.0);
+        assert_eq!(w.points.len(), 1, "points older than 25 h are dropped");
+    }
+}
