@@ -8,11 +8,15 @@
 //   CHROMIUM_PATH    browser executable (default /usr/bin/chromium)
 //   E2E_ARTIFACTS    screenshot directory (default tests/e2e/artifacts next to this script)
 //   E2E_LIVE_TIMEOUT_MS  how long to wait for a live update (default 30000)
+//   HUB_RESTART_CMD  optional shell command that restarts the hub on the same port; when set, the
+//                    reconnection step runs it and expects conn-state to leave `live`, come back,
+//                    and live updates (data-seq) to resume
 //
 // playwright-core is resolved from ui/node_modules (a devDependency of ui/), so
 // run `npm ci` in ui/ first. Exit code: 0 when every step passed, 1 otherwise.
 import { createRequire } from 'node:module';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -24,6 +28,7 @@ const HUB_URL = process.env.HUB_URL;
 const EXECUTABLE = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const ARTIFACTS = process.env.E2E_ARTIFACTS || path.join(here, 'artifacts');
 const LIVE_TIMEOUT = Number(process.env.E2E_LIVE_TIMEOUT_MS || 30_000);
+const HUB_RESTART_CMD = process.env.HUB_RESTART_CMD || '';
 const ARGS = [
   '--headless',
   '--no-sandbox',
@@ -70,12 +75,64 @@ try {
   console.log(`FAIL launch chromium (${EXECUTABLE}) — ${e?.message?.split('\n')[0] ?? e}`);
   process.exit(1);
 }
-const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, acceptDownloads: true });
 const page = await context.newPage();
+// While the hub is deliberately restarted, failed requests are expected and not counted.
+let restarting = false;
 page.on('console', (m) => {
-  if (m.type() === 'error') consoleErrors.push(m.text());
+  if (m.type() === 'error' && !restarting) consoleErrors.push(m.text());
 });
 page.on('pageerror', (e) => consoleErrors.push(String(e)));
+
+const shot = (name, fullPage = true) => page.screenshot({ path: path.join(ARTIFACTS, name), fullPage });
+const overflowX = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+const base = HUB_URL.replace(/\/+$/, '');
+
+/** RFC 4180 parser (same rules as ui/src/lib/csv.ts). */
+function parseCsv(text) {
+  const out = [];
+  let row = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
+      else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') row.push(field), (field = '');
+    else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i++;
+      row.push(field), out.push(row), (row = []), (field = '');
+    } else field += c;
+  }
+  if (field !== '' || row.length) row.push(field), out.push(row);
+  return out;
+}
+
+/** `window.__e2eSnap()` → {station id: {seq, t, wqi}} of the rendered rows. */
+async function installSnap() {
+  await page.evaluate(() => {
+    window.__e2eSnap = () =>
+      Object.fromEntries(
+        [...document.querySelectorAll('[data-testid=station-row]')].map((e) => [
+          e.getAttribute('data-station-id'),
+          {
+            seq: Number(e.getAttribute('data-seq') || 0),
+            t: e.querySelector('[data-testid=station-updated]')?.getAttribute('datetime') ?? '',
+            wqi: e.querySelector('[data-testid=station-wqi]')?.textContent?.trim() ?? '',
+          },
+        ]),
+      );
+  });
+}
+
+async function getJson(url) {
+  const res = await page.request.get(url);
+  if (!res.ok()) throw new Error(`${url}: HTTP ${res.status()}`);
+  return res.json();
+}
 
 const rows = page.locator('[data-testid=station-row]');
 
@@ -101,19 +158,7 @@ try {
 
   await step('live update reaches a row (data-seq increases)', async () => {
     // Installed in the page so the before/after snapshots use the same code.
-    await page.evaluate(() => {
-      window.__e2eSnap = () =>
-        Object.fromEntries(
-          [...document.querySelectorAll('[data-testid=station-row]')].map((e) => [
-            e.getAttribute('data-station-id'),
-            {
-              seq: Number(e.getAttribute('data-seq') || 0),
-              t: e.querySelector('[data-testid=station-updated]')?.getAttribute('datetime') ?? '',
-              wqi: e.querySelector('[data-testid=station-wqi]')?.textContent?.trim() ?? '',
-            },
-          ]),
-        );
-    });
+    await installSnap();
     const before = await page.evaluate(() => window.__e2eSnap());
     const handle = await page.waitForFunction(
       (b) => {
@@ -134,7 +179,48 @@ try {
     return `${r.id}: ${r.how}, WQI ${r.wqi}`;
   });
 
-  await page.screenshot({ path: path.join(ARTIFACTS, 'list.png'), fullPage: true });
+  await shot('list.png');
+  await shot('list-light.png');
+
+  await step('filter chips: class', async () => {
+    const total = await rows.count();
+    const classes = await page.locator('[data-testid=station-row] [data-testid=station-class]').evaluateAll((els) => els.map((e) => e.getAttribute('data-class')));
+    const cls = classes.find((c) => c) || 'none';
+    const want = classes.filter((c) => (c || 'none') === cls).length;
+    await page.getByTestId(`filter-class-${cls}`).click();
+    await page.waitForFunction(
+      ([cls, want]) => {
+        const r = [...document.querySelectorAll('[data-testid=station-row] [data-testid=station-class]')].map((e) => e.getAttribute('data-class') || 'none');
+        return r.length === want && r.every((c) => c === cls);
+      },
+      [cls, want],
+      { timeout: 5_000 },
+    );
+    await page.getByTestId('filter-status-offline').click();
+    const offline = await rows.count();
+    await page.getByTestId('filter-clear').click();
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=station-row]').length === n, total, { timeout: 5_000 });
+    return `class ${cls} → ${want} of ${total}; + offline → ${offline}; cleared → ${total}`;
+  });
+
+  await step('sort by WQI (best first)', async () => {
+    await page.getByTestId('sort-select').selectOption('wqi');
+    const vals = await page.locator('[data-testid=station-row] [data-testid=station-wqi]').evaluateAll((els) => els.map((e) => Number.parseFloat(e.textContent)));
+    const nums = vals.filter((v) => Number.isFinite(v));
+    await page.getByTestId('sort-select').selectOption('name');
+    for (let i = 1; i < nums.length; i++) if (nums[i] > nums[i - 1]) throw new Error(`not descending: ${nums.join(', ')}`);
+    if (vals.slice(0, nums.length).some((v) => !Number.isFinite(v))) throw new Error('stations without WQI sorted before others');
+    return nums.map((v) => v.toFixed(1)).join(' ≥ ');
+  });
+
+  await step('offline badge matches the API', async () => {
+    const api = await getJson(`${base}/api/stations`);
+    if (!api.some((s) => 'online' in s)) return 'hub sends no `online` yet (skipped)';
+    const want = api.filter((s) => s.online === false).map((s) => s.id).sort();
+    const got = await page.locator('[data-testid=station-row]:has([data-testid=station-offline])').evaluateAll((els) => els.map((e) => e.getAttribute('data-station-id')).sort());
+    if (want.join() !== got.join()) throw new Error(`API offline [${want}] vs badges [${got}]`);
+    return `${got.length} offline`;
+  });
 
   await step('search filters the list', async () => {
     const total = await rows.count();
@@ -171,12 +257,130 @@ try {
   });
   if (inView) {
     await page.waitForTimeout(300);
-    await page.screenshot({ path: path.join(ARTIFACTS, 'station.png'), fullPage: true });
+    await shot('station.png');
+    await shot('station-light.png');
+
+    await step('charts show limit bands from the profile', async () => {
+      const id = await page.getByTestId('station-view').getAttribute('data-station-id');
+      const st = await getJson(`${base}/api/stations/${encodeURIComponent(id)}`);
+      if (!st.limits || !Object.keys(st.limits).length) return 'hub sends no `limits` yet (skipped)';
+      const charts = await page.locator('[data-testid^=chart-][data-bands]').evaluateAll((els) =>
+        els.map((e) => ({ p: e.getAttribute('data-testid').slice(6), bands: Number(e.getAttribute('data-bands')), legend: e.querySelector('[data-testid=chart-limits]')?.getAttribute('data-profile') ?? null })),
+      );
+      const expected = charts.filter((c) => st.limits[c.p]);
+      if (!expected.length) return `no charted parameter has limits (${Object.keys(st.limits).join(', ')})`;
+      const bad = expected.filter((c) => c.bands < 1 || c.legend !== (st.profile ?? ''));
+      if (bad.length) throw new Error(`no bands/legend on ${bad.map((c) => c.p).join(', ')}`);
+      return `${expected.map((c) => `${c.p}:${c.bands}`).join(', ')} (profile ${st.profile})`;
+    });
+
+    await step('export CSV matches the readings API', async () => {
+      const id = await page.getByTestId('station-view').getAttribute('data-station-id');
+      const charted = await page.locator('[data-testid^=chart-][data-points]').evaluateAll((els) => els.map((e) => e.getAttribute('data-testid').slice(6)));
+      const [download] = await Promise.all([page.waitForEvent('download', { timeout: 15_000 }), page.getByTestId('export-csv').click()]);
+      const file = path.join(ARTIFACTS, download.suggestedFilename() || 'export.csv');
+      await download.saveAs(file);
+      const raw = readFileSync(file, 'utf8');
+      const [header, ...data] = parseCsv(raw);
+      if (header.join() !== 'station_id,parameter,time_utc,value,unit,qc_flag') throw new Error(`header: ${header.join()}`);
+      if (!raw.includes('\r\n')) throw new Error('lines are not CRLF-terminated');
+      const byParam = new Map();
+      for (const r of data) {
+        if (r.length !== 6) throw new Error(`row with ${r.length} fields: ${r.join('|')}`);
+        if (r[0] !== id) throw new Error(`row for ${r[0]}, expected ${id}`);
+        if (!byParam.has(r[1])) byParam.set(r[1], []);
+        byParam.get(r[1]).push(r);
+      }
+      const missing = charted.filter((p) => !byParam.has(p));
+      if (missing.length) throw new Error(`charted but not exported: ${missing.join(', ')}`);
+      for (const [p, list] of byParam) {
+        const from = list[0][2];
+        const to = list[list.length - 1][2];
+        const q = new URLSearchParams({ parameter: p, from, to });
+        const api = await getJson(`${base}/api/stations/${encodeURIComponent(id)}/readings?${q}`);
+        const want = api.points.map((pt) => [id, api.parameter, pt.t, pt.v === null ? '' : String(pt.v), api.unit, String(pt.q)].join('\u0001'));
+        const got = list.map((r) => r.join('\u0001'));
+        if (want.length !== got.length) throw new Error(`${p}: ${got.length} CSV rows, API has ${want.length} in [${from}, ${to}]`);
+        const diff = got.findIndex((g, i) => g !== want[i]);
+        if (diff !== -1) throw new Error(`${p} row ${diff}: CSV ${got[diff].split('\u0001').join(',')} ≠ API ${want[diff].split('\u0001').join(',')}`);
+      }
+      return `${data.length} rows, ${byParam.size} parameter(s): ${[...byParam].map(([p, l]) => `${p}=${l.length}`).join(', ')} → ${path.basename(file)}`;
+    });
+
+    await step('print report: window.print() and a print stylesheet', async () => {
+      await page.evaluate(() => {
+        window.__printed = 0;
+        window.print = () => (window.__printed += 1);
+      });
+      await page.getByTestId('print-report').click();
+      const n = await page.evaluate(() => window.__printed);
+      if (n !== 1) throw new Error(`window.print called ${n} times`);
+      await page.emulateMedia({ media: 'print' });
+      const hidden = await page.evaluate(() =>
+        ['header', '[data-testid=export-csv]', '[data-testid=back-button]'].map((q) => getComputedStyle(document.querySelector(q)).display),
+      );
+      await shot('station-print.png');
+      await page.emulateMedia({ media: 'screen' });
+      if (hidden.some((d) => d !== 'none')) throw new Error(`visible in print: ${hidden.join(', ')}`);
+      return 'header and buttons hidden in print media';
+    });
     await step('back button returns to the list', async () => {
       await page.getByTestId('back-button').click();
       await rows.first().waitFor({ state: 'visible', timeout: 5_000 });
     });
   }
+
+  await step('map shows station markers and opens a station', async () => {
+    await page.getByTestId('nav-map').click();
+    await page.getByTestId('map').waitFor({ state: 'visible', timeout: 10_000 });
+    const markers = page.locator('[data-testid=map-marker]');
+    await markers.first().waitFor({ state: 'visible', timeout: 10_000 });
+    const n = await markers.count();
+    const withLoc = (await getJson(`${base}/api/stations`)).filter((s) => s.location).length;
+    await page.waitForTimeout(500); // base layer
+    await shot('map-light.png');
+    const id = await markers.first().getAttribute('data-station-id');
+    await markers.first().click();
+    await page.locator(`[data-testid=station-view][data-station-id="${id}"]`).waitFor({ state: 'visible', timeout: 5_000 });
+    await page.getByTestId('nav-list').click();
+    await rows.first().waitFor({ state: 'visible', timeout: 5_000 });
+    if (n !== withLoc) throw new Error(`${n} markers for ${withLoc} located stations`);
+    return `${n} marker(s); click → ${id}`;
+  });
+
+  await step('dark theme and Hindi (persisted)', async () => {
+    await page.getByTestId('theme-select').selectOption('dark');
+    await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark', null, { timeout: 2_000 });
+    await shot('list-dark.png');
+    await page.getByTestId('lang-select').selectOption('hi');
+    await page.waitForFunction(() => document.documentElement.lang === 'hi', null, { timeout: 2_000 });
+    await page.reload({ waitUntil: 'domcontentloaded' });
+    await rows.first().waitFor({ state: 'visible', timeout: 15_000 });
+    const st = await page.evaluate(() => ({
+      theme: document.documentElement.dataset.theme,
+      lang: document.documentElement.lang,
+      bg: getComputedStyle(document.body).backgroundColor || getComputedStyle(document.documentElement).backgroundColor,
+      nav: document.querySelector('[data-testid=nav-map]')?.textContent?.trim(),
+      count: document.querySelector('[data-testid=station-count]')?.textContent?.trim(),
+    }));
+    await shot('list-dark-hi.png');
+    await rows.first().click();
+    await page.locator('[data-testid^=chart-] canvas').first().waitFor({ state: 'visible', timeout: 15_000 });
+    await page.waitForTimeout(300);
+    await shot('station-dark-hi.png');
+    await page.getByTestId('nav-map').click();
+    await page.locator('[data-testid=map-marker]').first().waitFor({ state: 'visible', timeout: 10_000 });
+    await page.waitForTimeout(500);
+    await shot('map-dark-hi.png');
+    await page.getByTestId('lang-select').selectOption('en');
+    await page.getByTestId('theme-select').selectOption('system');
+    await page.getByTestId('nav-list').click();
+    await rows.first().waitFor({ state: 'visible', timeout: 5_000 });
+    if (st.theme !== 'dark' || st.lang !== 'hi') throw new Error(`after reload: theme=${st.theme} lang=${st.lang}`);
+    if (st.nav !== 'नक्शा') throw new Error(`map tab reads "${st.nav}"`);
+    if (/[\u0966-\u096F]/.test(st.count ?? '')) throw new Error(`Devanagari digits in "${st.count}"`);
+    return `after reload: ${st.theme}/${st.lang}, "${st.count}"`;
+  });
 
   await step('keyboard: Enter on a focused row opens it', async () => {
     await rows.first().focus();
@@ -195,6 +399,23 @@ try {
     return 'no horizontal overflow';
   });
 
+  await step('phone-size station and map views', async () => {
+    await rows.first().click();
+    await page.locator('[data-testid^=chart-] canvas').first().waitFor({ state: 'visible', timeout: 15_000 });
+    await page.waitForTimeout(300);
+    const o1 = await overflowX();
+    await shot('station-phone.png', false);
+    await page.getByTestId('nav-map').click();
+    await page.locator('[data-testid=map-marker]').first().waitFor({ state: 'visible', timeout: 10_000 });
+    await page.waitForTimeout(500);
+    const o2 = await overflowX();
+    await shot('map-phone.png', false);
+    await page.getByTestId('nav-list').click();
+    await rows.first().waitFor({ state: 'visible', timeout: 5_000 });
+    if (o1 > 1 || o2 > 1) throw new Error(`horizontal overflow: station ${o1}px, map ${o2}px`);
+    return 'no horizontal overflow';
+  });
+
   await step('dark colour scheme renders', async () => {
     await page.emulateMedia({ colorScheme: 'dark' });
     const bg = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
@@ -204,6 +425,48 @@ try {
     if (r + g + b > 200) throw new Error(`background is ${bg}, expected a dark colour`);
     return bg;
   });
+
+  await page.setViewportSize({ width: 1280, height: 860 });
+  if (HUB_RESTART_CMD) {
+    await step('reconnection after the hub restarts', async () => {
+      await installSnap();
+      await page.evaluate(() => {
+        window.__e2eStates = [];
+        const el = document.querySelector('[data-testid=conn-state]');
+        const rec = () => window.__e2eStates.push(el.textContent.trim());
+        new MutationObserver(rec).observe(el, { childList: true, characterData: true, subtree: true });
+      });
+      restarting = true;
+      const t0 = Date.now();
+      const code = await new Promise((resolve, reject) => {
+        const child = spawn('sh', ['-c', HUB_RESTART_CMD], { stdio: ['ignore', 'inherit', 'inherit'] });
+        child.on('error', reject);
+        child.on('exit', (c) => resolve(c));
+      });
+      if (code !== 0) throw new Error(`HUB_RESTART_CMD exited with ${code}`);
+      await page.waitForFunction(() => window.__e2eStates.some((s) => s === 'offline' || s === 'connecting'), null, { timeout: 30_000 });
+      await page.waitForFunction(() => document.querySelector('[data-testid=conn-state]')?.textContent?.trim() === 'live', null, { timeout: 60_000 });
+      const back = Date.now() - t0;
+      await page.waitForTimeout(500); // the resync refetch resets data-seq
+      restarting = false;
+      const before = await page.evaluate(() => window.__e2eSnap());
+      const r = await (
+        await page.waitForFunction(
+          (b) => {
+            const now = window.__e2eSnap();
+            for (const [id, n] of Object.entries(now)) if (b[id] && n.seq > b[id].seq) return `${id}: seq ${b[id].seq} → ${n.seq}`;
+            return null;
+          },
+          before,
+          { timeout: LIVE_TIMEOUT, polling: 250 },
+        )
+      ).jsonValue();
+      const states = await page.evaluate(() => window.__e2eStates.join(' → '));
+      return `${states}; live again after ${back} ms; ${r}`;
+    });
+  } else {
+    console.log('SKIP reconnection after the hub restarts (HUB_RESTART_CMD not set)');
+  }
 
   await step('no uncaught page errors', async () => {
     const bad = consoleErrors.filter((e) => !/WebSocket connection to .* failed/i.test(e));

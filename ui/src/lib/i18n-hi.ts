@@ -80,6 +80,7 @@ export const hi: Catalogue = {
   'paramShort.salinity': 'लवणता',
   'paramShort.depth': 'गहराई',
   'paramShort.do_sat': 'DO %',
+  'paramShort.specific_conductance': 'SpCond',
   'nav.label': 'दृश्य',
   'nav.list': 'सारांश',
   'nav.map': 'नक्शा',

@@ -80,6 +80,7 @@ export const mr: Catalogue = {
   'paramShort.salinity': 'क्षारता',
   'paramShort.depth': 'खोली',
   'paramShort.do_sat': 'DO %',
+  'paramShort.specific_conductance': 'SpCond',
   'nav.label': 'दृश्ये',
   'nav.list': 'आढावा',
   'nav.map': 'नकाशा',

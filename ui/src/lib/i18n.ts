@@ -83,6 +83,7 @@ const en = {
   'paramShort.salinity': 'Sal',
   'paramShort.depth': 'Depth',
   'paramShort.do_sat': 'DO %',
+  'paramShort.specific_conductance': 'SpCond',
   'nav.label': 'Views',
   'nav.list': 'Overview',
   'nav.map': 'Map',

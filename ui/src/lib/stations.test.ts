@@ -192,3 +192,25 @@ describe('filterStations', () => {
     expect(filterStations(list, 'nothing')).toEqual([]);
   });
 });
+
+describe('limits, profile and online state', () => {
+  it('takes limits/profile/online from updates and station_offline alerts', async () => {
+    const { store, send } = await setup([station('a'), station('b', { legacy_id: 7 })]);
+    const limits = { ph: { warn_low: 6, warn_high: 9, crit_low: 5, crit_high: 10 } };
+    send(update({ station_id: 'a', seq: 1, limits, profile: 'legacy.purehealth_v6', online: true, expected_interval_s: 300 }));
+    expect(store.byId.a.limits).toEqual(limits);
+    expect(store.byId.a.profile).toBe('legacy.purehealth_v6');
+    expect(store.byId.a.online).toBe(true);
+    expect(store.byId.a.expected_interval_s).toBe(300);
+
+    send({ type: 'alert', station_id: 7, alert: { parameter_code: 'station_offline', state: 'active_unack', severity: 'warning' } });
+    expect(store.byId.b.online).toBe(false);
+    send({ type: 'alert', station_id: 7, alert: { parameter_code: 'station_offline', state: 'cleared_unack', severity: 'info' } });
+    expect(store.byId.b.online).toBe(true);
+
+    // A reading from an offline station without an `online` key brings it back.
+    store.byId.a.online = false;
+    send(update({ station_id: 'a', seq: 2, parameter: 'ph', value: 7, timestamp: '2026-11-27T10:06:00Z', quality: 'good' }));
+    expect(store.byId.a.online).toBe(true);
+  });
+});
