@@ -48,7 +48,8 @@ PKGS_TEST=(
   "webkit2gtk-driver|cmd:WebKitWebDriver"
   "chromium|file:/usr/bin/chromium"
   "chromium-driver|cmd:chromedriver"
-  "imagemagick|cmd:convert"
+  "imagemagick|file:/usr/bin/convert"
+  "fonts-lohit-deva|file:/usr/share/fonts/truetype/lohit-devanagari/Lohit-Devanagari.ttf"
 )
 
 wanted=("${PKGS_BUILD[@]}")

@@ -35,7 +35,13 @@ e2e_browser() {
   data="$(ph_tmpdir hub-data)"
   log="$PH_TMP/hub.log"
   ph_log "starting hub: 127.0.0.1:$hub_port (broker 127.0.0.1:$broker_port), data $data"
-  ph_spawn "$log" "$HEADLESS_BIN" hub --data-dir "$data" \
+  # The hub runs under a small supervisor loop so that the e2e's reconnection step can restart
+  # it (HUB_RESTART_CMD: SIGTERM to the hub; the loop starts it again on the same ports and data).
+  local pidfile="$PH_TMP/hub.pid"
+  export PUREHEALTH_E2E_PIDFILE="$pidfile"
+  # shellcheck disable=SC2016  # expanded by the inner bash
+  ph_spawn "$log" bash -c 'while :; do "$0" "$@" & echo $! > "$PUREHEALTH_E2E_PIDFILE"; wait $! || true; sleep 0.2; done' \
+    "$HEADLESS_BIN" hub --data-dir "$data" \
     --listen "127.0.0.1:$hub_port" --broker-listen "127.0.0.1:$broker_port" \
     --demo --demo-speed 900
   pid="$PH_LAST_PID"
@@ -46,6 +52,7 @@ e2e_browser() {
   fi
   ph_log "hub ready: $(curl -fsS --max-time 2 "http://127.0.0.1:$hub_port/health" || true)"
   # shellcheck disable=SC2016  # expanded by the inner bash
+  HUB_RESTART_CMD="kill -TERM \$(cat '$pidfile') && sleep 1" \
   HUB_URL="http://127.0.0.1:$hub_port" timeout --kill-after=10 "$PH_E2E_TIMEOUT" \
     bash -c 'source "$PH_ROOT/scripts/lib.sh"; ph_e2e_node tests/e2e/browser.mjs' || rc=$?
   if [ "$rc" -ne 0 ]; then

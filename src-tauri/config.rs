@@ -29,6 +29,12 @@ pub enum ConfigError {
     NoDataDir,
     #[error("demo_speed must be a number between 1 and 100000, got {0}")]
     DemoSpeed(f64),
+    #[error(
+        "the embedded MQTT broker on {0} (not loopback) requires mqtt_username and mqtt_password (or PUREHEALTH_MQTT_USERNAME/PASSWORD)"
+    )]
+    BrokerNeedsAuth(SocketAddr),
+    #[error("mqtt_username and mqtt_password must be given together")]
+    HalfCredentials,
     #[error("{field} must be a positive number of seconds (or factor), got {value}")]
     Positive { field: &'static str, value: f64 },
 }
@@ -88,10 +94,30 @@ pub struct AppConfig {
     pub listen: SocketAddr,
     pub mqtt: MqttMode,
     pub mqtt_client_id: String,
+    /// Credentials the hub (and the in-process demo feed) present to the broker; for the
+    /// embedded broker they are also the only accepted login.
+    pub mqtt_credentials: Option<Credentials>,
     pub timezone: TimeZoneSetting,
     pub demo: bool,
     pub demo_speed: f64,
     pub watchdog: WatchdogConfig,
+}
+
+/// A broker username and password. `Debug` masks the password.
+#[derive(Clone, PartialEq)]
+pub struct Credentials {
+    pub username: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Credentials {{ username: {:?}, password: \"***\" }}",
+            self.username
+        )
+    }
 }
 
 /// The config file format; every key optional.
@@ -103,6 +129,9 @@ pub struct FileConfig {
     pub mqtt_url: Option<String>,
     pub broker_listen: Option<String>,
     pub mqtt_client_id: Option<String>,
+    /// Broker login (external broker, or required by the embedded one).
+    pub mqtt_username: Option<String>,
+    pub mqtt_password: Option<String>,
     pub timezone: Option<String>,
     pub demo: Option<bool>,
     pub demo_speed: Option<f64>,
@@ -189,6 +218,20 @@ impl AppConfig {
         if !(1.0..=100_000.0).contains(&demo_speed) {
             return Err(ConfigError::DemoSpeed(demo_speed));
         }
+        let username = env("PUREHEALTH_MQTT_USERNAME").or(file.mqtt_username);
+        let password = env("PUREHEALTH_MQTT_PASSWORD").or(file.mqtt_password);
+        let mqtt_credentials = match (username, password) {
+            (Some(username), Some(password)) => Some(Credentials { username, password }),
+            (None, None) => None,
+            _ => return Err(ConfigError::HalfCredentials),
+        };
+        // Sensors on the LAN may reach a non-loopback broker: never without a login.
+        if let MqttMode::Embedded { listen } = &mqtt
+            && !listen.ip().is_loopback()
+            && mqtt_credentials.is_none()
+        {
+            return Err(ConfigError::BrokerNeedsAuth(*listen));
+        }
         let d = WatchdogConfig::default();
         let positive = |field: &'static str, v: Option<f64>, default: f64| match v {
             None => Ok(default),
@@ -217,6 +260,7 @@ impl AppConfig {
             listen,
             mqtt,
             mqtt_client_id,
+            mqtt_credentials,
             timezone,
             demo,
             demo_speed,
@@ -365,6 +409,33 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.to_string().contains("demo_speed"), "{e}");
+    }
+
+    #[test]
+    fn a_lan_broker_needs_a_login() {
+        let o = || Overrides {
+            data_dir: Some("/tmp/x".into()),
+            broker_listen: Some("0.0.0.0:1883".into()),
+            ..Default::default()
+        };
+        let e = load(o(), &[]).unwrap_err();
+        assert!(e.to_string().contains("requires mqtt_username"), "{e}");
+        let c = load(
+            o(),
+            &[
+                ("PUREHEALTH_MQTT_USERNAME", "field"),
+                ("PUREHEALTH_MQTT_PASSWORD", "s3cret"),
+            ],
+        )
+        .unwrap();
+        let creds = c.mqtt_credentials.unwrap();
+        assert_eq!(creds.username, "field");
+        assert!(
+            !format!("{creds:?}").contains("s3cret"),
+            "password masked in logs"
+        );
+        let e = load(o(), &[("PUREHEALTH_MQTT_USERNAME", "field")]).unwrap_err();
+        assert!(e.to_string().contains("together"), "{e}");
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //!   station means for the Patalganga river, Maharashtra (CPCB/ENVIS "water_dataX",
 //!   GODL-India), one year per five ticks, so the index and class are computable.
 
+use crate::config::Credentials;
 use crate::model::{Parameter, StationKey, fmt_time};
 use crate::store::StationInfo;
 use chrono::Utc;
@@ -164,6 +165,7 @@ pub async fn run(
     host: String,
     port: u16,
     speed: f64,
+    login: Option<Credentials>,
     cancel: CancellationToken,
 ) -> Result<(), DemoError> {
     if !(1.0..=100_000.0).contains(&speed) {
@@ -179,6 +181,9 @@ pub async fn run(
         port,
     );
     opts.set_keep_alive(Duration::from_secs(30));
+    if let Some(c) = login {
+        opts.set_credentials(c.username, c.password);
+    }
     let (client, mut eventloop) = AsyncClient::new(opts, 1024);
     let poll_cancel = cancel.clone();
     let poller = tokio::spawn(async move {

@@ -70,7 +70,15 @@ fn run_demo(args: &purehealth_lib::cli::DemoArgs) -> Result<()> {
             "demo feed publishing to mqtt://{host}:{port} at speed {}",
             args.speed
         );
-        demo::run(host, port, args.speed, cancel).await?;
+        // Same login variables as the hub; a password never goes on the command line.
+        let login = match (
+            std::env::var("PUREHEALTH_MQTT_USERNAME"),
+            std::env::var("PUREHEALTH_MQTT_PASSWORD"),
+        ) {
+            (Ok(username), Ok(password)) => Some(config::Credentials { username, password }),
+            _ => None,
+        };
+        demo::run(host, port, args.speed, login, cancel).await?;
         Ok(())
     })
 }

@@ -45,7 +45,8 @@ pub async fn start(cfg: &AppConfig) -> Result<Running, StartError> {
     }
     if let MqttMode::Embedded { listen } = &cfg.mqtt {
         let listen = *listen;
-        tokio::task::spawn_blocking(move || broker::start(listen))
+        let login = cfg.mqtt_credentials.clone();
+        tokio::task::spawn_blocking(move || broker::start(listen, login.as_ref()))
             .await
             .map_err(|e| StartError::Join(e.to_string()))??;
     }
@@ -59,6 +60,7 @@ pub async fn start(cfg: &AppConfig) -> Result<Running, StartError> {
         port,
         client_id: cfg.mqtt_client_id.clone(),
         timezone: cfg.timezone.clone(),
+        credentials: cfg.mqtt_credentials.clone(),
     };
     tracker.spawn(mqtt::run(settings, core.clone(), cancel.clone()));
     let hub_cancel = cancel.clone();
@@ -86,8 +88,9 @@ pub async fn start(cfg: &AppConfig) -> Result<Running, StartError> {
     });
     if cfg.demo {
         let (speed, c) = (cfg.demo_speed, cancel.clone());
+        let login = cfg.mqtt_credentials.clone();
         tracker.spawn(async move {
-            if let Err(e) = demo::run(host, port, speed, c).await {
+            if let Err(e) = demo::run(host, port, speed, login, c).await {
                 tracing::error!(error = %e, "demo feed stopped");
             }
         });

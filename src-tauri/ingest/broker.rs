@@ -2,6 +2,7 @@
 //! machine with nothing installed. It runs on its own OS threads and, like rumqttd itself,
 //! lives until the process exits (rumqttd has no shutdown API).
 
+use crate::config::Credentials;
 use std::collections::HashMap;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::{Duration, Instant};
@@ -26,7 +27,7 @@ pub enum BrokerError {
 pub const MAX_PAYLOAD: usize = 256 * 1024;
 
 /// Starts the broker on `listen` and waits until it accepts connections.
-pub fn start(listen: SocketAddr) -> Result<(), BrokerError> {
+pub fn start(listen: SocketAddr, login: Option<&Credentials>) -> Result<(), BrokerError> {
     // rumqttd reports a bind failure only in its log, from another thread: probe first so
     // the user gets a clear error instead of a hub with no broker.
     drop(
@@ -35,7 +36,7 @@ pub fn start(listen: SocketAddr) -> Result<(), BrokerError> {
             source,
         })?,
     );
-    let config = config(listen);
+    let config = config(listen, login);
     std::thread::Builder::new()
         .name("purehealth-mqtt-broker".into())
         .spawn(move || {
@@ -56,12 +57,12 @@ pub fn start(listen: SocketAddr) -> Result<(), BrokerError> {
     Err(BrokerError::NotReady(listen))
 }
 
-fn config(listen: SocketAddr) -> rumqttd::Config {
+fn config(listen: SocketAddr, login: Option<&Credentials>) -> rumqttd::Config {
     let connections = rumqttd::ConnectionSettings {
         connection_timeout_ms: 60_000,
         max_payload_size: MAX_PAYLOAD,
         max_inflight_count: 200,
-        auth: None,
+        auth: login.map(|c| HashMap::from([(c.username.clone(), c.password.clone())])),
         external_auth: None,
         dynamic_filters: true,
     };

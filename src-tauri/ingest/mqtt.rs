@@ -3,7 +3,7 @@
 //! and only then acknowledges each message, so a reading the broker handed us is either in
 //! SQLite or will be redelivered.
 
-use crate::config::TimeZoneSetting;
+use crate::config::{Credentials, TimeZoneSetting};
 use crate::ingest::payload;
 use crate::pipeline::Core;
 use chrono::Utc;
@@ -34,6 +34,7 @@ pub struct MqttSettings {
     pub port: u16,
     pub client_id: String,
     pub timezone: TimeZoneSetting,
+    pub credentials: Option<Credentials>,
 }
 
 /// Runs until `cancel` fires. Never returns early: broker errors are retried with backoff.
@@ -50,6 +51,9 @@ pub async fn run(settings: MqttSettings, core: Core, cancel: CancellationToken) 
         .set_manual_acks(true)
         .set_max_packet_size(MAX_INCOMING_PACKET, super::broker::MAX_PAYLOAD)
         .set_inflight(100);
+    if let Some(c) = &settings.credentials {
+        opts.set_credentials(c.username.clone(), c.password.clone());
+    }
     let (client, eventloop) = AsyncClient::new(opts, 256);
     // Bounded: when storage falls behind, the poll task waits, and the broker holds the
     // rest (inflight window) instead of our memory growing.

@@ -11,5 +11,7 @@ mod alerts;
 // SenML packs, station batches and oversized payloads on the telemetry topics.
 mod formats;
 // The station watchdog: offline after silence, back online with the next reading.
+// Logins on the embedded broker; no anonymous LAN broker.
+mod auth;
 mod util;
 mod watchdog;

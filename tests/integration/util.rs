@@ -272,8 +272,16 @@ pub struct Publisher {
 
 impl Publisher {
     pub async fn connect(port: u16) -> Publisher {
+        Self::connect_as(port, None).await
+    }
+
+    /// As [`Publisher::connect`], logging in with `(username, password)`.
+    pub async fn connect_as(port: u16, login: Option<(&str, &str)>) -> Publisher {
         let id = format!("test-pub-{}", free_port());
         let mut opts = rumqttc::MqttOptions::new(id, "127.0.0.1", port);
+        if let Some((u, p)) = login {
+            opts.set_credentials(u, p);
+        }
         opts.set_keep_alive(Duration::from_secs(10));
         opts.set_max_packet_size(4 << 20, 4 << 20);
         let (client, mut ev) = rumqttc::AsyncClient::new(opts, 4096);
