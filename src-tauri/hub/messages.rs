@@ -65,7 +65,6 @@ pub fn station_update(st: &StationState, r: &Reading, seq: u64) -> Value {
     data.insert("online".into(), json!(st.reporting.online));
     data.insert("expected_interval_s".into(), json!(st.expected_interval_s));
     data.insert("profile".into(), json!(crate::quality::LEGACY_PROFILE));
-    data.insert("limits".into(), crate::live::limits_json());
     data.insert("seq".into(), json!(seq));
     json!({"type": "station_update", "station_id": st.key.wire_id(), "timestamp": now(), "data": data})
 }

@@ -4,6 +4,7 @@
 use super::{StationInfo, StoreError};
 use crate::model::Reading;
 use rusqlite::{Connection, params};
+use std::collections::HashSet;
 use tokio::sync::{mpsc, oneshot};
 
 /// Queue depth before senders wait (backpressure on ingest under a flood).
@@ -32,6 +33,8 @@ pub fn spawn(conn: Connection) -> Result<mpsc::Sender<Command>, StoreError> {
 }
 
 fn run(mut conn: Connection, mut rx: mpsc::Receiver<Command>) {
+    // Stations known to have a row, so the hot path does not upsert one per reading.
+    let mut known: HashSet<String> = HashSet::new();
     // Ends when every sender is dropped: the store handle is gone.
     while let Some(first) = rx.blocking_recv() {
         let mut group = vec![first];
@@ -41,7 +44,7 @@ fn run(mut conn: Connection, mut rx: mpsc::Receiver<Command>) {
                 Err(_) => break,
             }
         }
-        commit_group(&mut conn, group);
+        commit_group(&mut conn, group, &mut known);
     }
 }
 
@@ -50,15 +53,20 @@ enum Outcome {
     Station,
 }
 
-fn commit_group(conn: &mut Connection, group: Vec<Command>) {
+fn commit_group(conn: &mut Connection, group: Vec<Command>, known: &mut HashSet<String>) {
+    // Station ids registered by this transaction; known only once it commits.
+    let mut added: HashSet<String> = HashSet::new();
     let result = (|| -> Result<Vec<Outcome>, rusqlite::Error> {
         let tx = conn.transaction()?;
         let mut outcomes = Vec::with_capacity(group.len());
         for cmd in &group {
             outcomes.push(match cmd {
-                Command::Insert { readings, .. } => Outcome::Insert(insert(&tx, readings)?),
+                Command::Insert { readings, .. } => {
+                    Outcome::Insert(insert(&tx, readings, known, &mut added)?)
+                }
                 Command::Station { info, .. } => {
                     upsert_station(&tx, info)?;
+                    added.insert(info.key.id.clone());
                     Outcome::Station
                 }
             });
@@ -68,6 +76,7 @@ fn commit_group(conn: &mut Connection, group: Vec<Command>) {
     })();
     match result {
         Ok(outcomes) => {
+            known.extend(added);
             for (cmd, out) in group.into_iter().zip(outcomes) {
                 match (cmd, out) {
                     (Command::Insert { reply, .. }, Outcome::Insert(flags)) => {
@@ -103,6 +112,8 @@ fn commit_group(conn: &mut Connection, group: Vec<Command>) {
 fn insert(
     tx: &rusqlite::Transaction<'_>,
     readings: &[Reading],
+    known: &HashSet<String>,
+    added: &mut HashSet<String>,
 ) -> Result<Vec<bool>, rusqlite::Error> {
     // A reading for a station never seen gets a placeholder row named after its id.
     let mut station = tx.prepare_cached(
@@ -116,12 +127,15 @@ fn insert(
     )?;
     let mut flags = Vec::with_capacity(readings.len());
     for r in readings {
-        station.execute(params![
-            r.station.id,
-            r.station.legacy_id,
-            r.source.as_str(),
-            r.received_at.timestamp_millis()
-        ])?;
+        if !known.contains(&r.station.id) && !added.contains(&r.station.id) {
+            station.execute(params![
+                r.station.id,
+                r.station.legacy_id,
+                r.source.as_str(),
+                r.received_at.timestamp_millis()
+            ])?;
+            added.insert(r.station.id.clone());
+        }
         let n = stmt.execute(params![
             r.station.id,
             r.parameter.as_str(),
