@@ -172,6 +172,29 @@ async fn main() {
             .expect("insert");
     }
     rows.push(("store only: Store::insert_readings", Some(start.elapsed())));
+
+    // 5. Live state and frames alone: QC + apply + build and serialise each station_update.
+    let mut live = purehealth_lib::live::LiveState::default();
+    let mut bytes = 0usize;
+    let start = Instant::now();
+    for r in &readings {
+        let mut r = r.clone();
+        live.quality_check(&mut r);
+        let change = live.apply(&r);
+        if let Some(st) = live.get(&r.station.id) {
+            bytes += purehealth_lib::hub::messages::station_update(st, &r, change.seq)
+                .to_string()
+                .len();
+        }
+    }
+    rows.push((
+        "live + frames only: QC, apply, station_update JSON",
+        Some(start.elapsed()),
+    ));
+    eprintln!(
+        "average station_update frame: {} bytes",
+        bytes / readings.len().max(1)
+    );
     running.shutdown().await;
 
     println!(

@@ -105,7 +105,7 @@ impl Core {
                 live.quality_check(r);
             }
         }
-        let flags = self.store.insert_readings(readings.clone()).await?;
+        let (readings, flags) = self.store.insert_readings(readings).await?;
         let mut frames = Vec::new();
         let mut new = 0;
         {
@@ -123,14 +123,21 @@ impl Core {
                     continue;
                 };
                 if change.back_online {
-                    frames.push((st.key.id.clone(), messages::station_status(st, true)));
+                    frames.push((
+                        st.key.id.clone(),
+                        messages::station_status(st, true).to_string(),
+                    ));
                 }
+                // One frame per reading: the original per-reading mode, with the whole state.
                 frames.push((
                     st.key.id.clone(),
                     messages::station_update(st, r, change.seq),
                 ));
                 for (finding, prev) in &change.transitions {
-                    frames.push((st.key.id.clone(), messages::alert(st, finding, *prev, r)));
+                    frames.push((
+                        st.key.id.clone(),
+                        messages::alert(st, finding, *prev, r).to_string(),
+                    ));
                 }
             }
         }
@@ -138,7 +145,7 @@ impl Core {
             // No receivers is fine: nobody is watching right now.
             let _ = self.tx.send(Outgoing {
                 station,
-                frame: frame.to_string().into(),
+                frame: frame.into(),
             });
         }
         Ok(new)

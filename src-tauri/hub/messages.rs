@@ -2,71 +2,185 @@
 //! `station_id`, `timestamp`, one payload key) with the payload superset.
 
 use crate::live::{StationState, finite};
-use crate::model::{Parameter, Reading, fmt_time};
-use crate::quality::{Finding, Level};
+use crate::model::{Parameter, Reading, StationKey, fmt_time};
+use crate::quality::{Finding, Level, Validation};
 use chrono::Utc;
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
+use serde_json::{Value, json};
 
 fn now() -> String {
     fmt_time(Utc::now())
 }
 
-/// `station_update` for one newly stored reading, carrying the station's whole live state.
-pub fn station_update(st: &StationState, r: &Reading, seq: u64) -> Value {
-    let mut data = Map::new();
-    data.insert("station_id".into(), json!(st.key.id));
-    data.insert("station_name".into(), json!(st.name));
-    data.insert("timestamp".into(), json!(fmt_time(r.observed_at)));
-    // Per-reading mode (the original IoT path).
-    data.insert("parameter".into(), json!(r.parameter.as_str()));
-    data.insert("value".into(), finite(r.value));
-    data.insert("unit".into(), json!(r.unit));
-    data.insert("quality".into(), json!(r.qc.legacy_quality()));
-    data.insert("qc_flag".into(), json!(r.qc.code()));
-    data.insert("qc_tests".into(), json!(r.qc_tests));
-    data.insert("raw_value".into(), finite(r.raw_value));
-    data.insert("raw_unit".into(), json!(r.raw_unit));
-    // Flat legacy keys, both name families, and the `parameters` object the old UI read.
-    let mut parameters = Map::new();
-    let mut units = Map::new();
-    let mut qc = Map::new();
-    for (p, l) in &st.latest {
-        data.insert(p.as_str().into(), finite(l.value));
-        if let Some(code) = p.legacy_code() {
-            data.insert(code.into(), finite(l.value));
+/// `station_update` for one newly stored reading, carrying the station's whole live state,
+/// serialised straight to text: this runs once per reading on the ingest path, where building
+/// a `serde_json::Value` tree first cost more than the SQLite insert.
+pub fn station_update(st: &StationState, r: &Reading, seq: u64) -> String {
+    let frame = UpdateFrame {
+        kind: "station_update",
+        station_id: WireId(&st.key),
+        timestamp: now(),
+        data: UpdateData {
+            st,
+            r,
+            seq,
+            observed: fmt_time(r.observed_at),
+            validation: st.validation(),
+        },
+    };
+    // Serialising these borrowed structs cannot fail (no maps with non-string keys, no IO).
+    serde_json::to_string(&frame).unwrap_or_default()
+}
+
+#[derive(Serialize)]
+struct UpdateFrame<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    station_id: WireId<'a>,
+    timestamp: String,
+    data: UpdateData<'a>,
+}
+
+/// A station id as legacy clients expect it: an integer where a legacy alias exists.
+struct WireId<'a>(&'a StationKey);
+
+impl Serialize for WireId<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0.legacy_id {
+            Some(n) => s.serialize_i64(n),
+            None => s.serialize_str(&self.0.id),
         }
-        parameters.insert(p.display_key().into(), finite(l.value));
-        units.insert(p.as_str().into(), json!(l.unit));
-        qc.insert(p.as_str().into(), json!(l.qc.code()));
     }
-    data.insert("parameters".into(), Value::Object(parameters));
-    data.insert("units".into(), Value::Object(units));
-    data.insert("qc_flags".into(), Value::Object(qc));
-    data.insert("latest".into(), st.latest_json());
-    if let Some(w) = &st.wqi {
-        data.insert("wqi".into(), finite(w.value));
-        data.insert("wqi_method".into(), json!(w.method));
-        data.insert("class".into(), json!(w.cpcb_class));
-        data.insert("mpcb_class".into(), json!(w.mpcb_class));
-        data.insert("classification".into(), json!(w.classification));
-        data.insert("status".into(), json!(w.status));
+}
+
+/// A number, or null when not finite (JSON has no NaN).
+struct Finite(f64);
+
+impl Serialize for Finite {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.0.is_finite() {
+            s.serialize_f64(self.0)
+        } else {
+            s.serialize_none()
+        }
     }
-    data.insert("alert_level".into(), json!(st.alert_level().as_str()));
-    data.insert("source".into(), json!(r.source.as_str()));
-    data.insert("validation".into(), json!(st.validation()));
-    let alerts: Vec<Value> = st
-        .levels
-        .iter()
-        .filter(|(_, l)| **l != Level::Ok)
-        .map(|(p, l)| json!({"parameter": p.as_str(), "severity": l.as_str()}))
-        .collect();
-    data.insert("alerts".into(), Value::Array(alerts));
-    data.insert("last_update".into(), json!(st.last_update.map(fmt_time)));
-    data.insert("online".into(), json!(st.reporting.online));
-    data.insert("expected_interval_s".into(), json!(st.expected_interval_s));
-    data.insert("profile".into(), json!(crate::quality::LEGACY_PROFILE));
-    data.insert("seq".into(), json!(seq));
-    json!({"type": "station_update", "station_id": st.key.wire_id(), "timestamp": now(), "data": data})
+}
+
+struct UpdateData<'a> {
+    st: &'a StationState,
+    r: &'a Reading,
+    seq: u64,
+    observed: String,
+    validation: Validation,
+}
+
+impl Serialize for UpdateData<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (st, r) = (self.st, self.r);
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("station_id", &st.key.id)?;
+        m.serialize_entry("station_name", &st.name)?;
+        m.serialize_entry("timestamp", &self.observed)?;
+        // Per-reading mode (the original IoT path).
+        m.serialize_entry("parameter", r.parameter.as_str())?;
+        m.serialize_entry("value", &Finite(r.value))?;
+        m.serialize_entry("unit", r.unit)?;
+        m.serialize_entry("quality", r.qc.legacy_quality())?;
+        m.serialize_entry("qc_flag", &r.qc.code())?;
+        m.serialize_entry("qc_tests", &r.qc_tests)?;
+        m.serialize_entry("raw_value", &Finite(r.raw_value))?;
+        m.serialize_entry("raw_unit", &r.raw_unit)?;
+        // Flat legacy keys in both name families, and the `parameters` object the old UI read.
+        for (p, l) in &st.latest {
+            m.serialize_entry(p.as_str(), &Finite(l.value))?;
+            if let Some(code) = p.legacy_code() {
+                m.serialize_entry(code, &Finite(l.value))?;
+            }
+        }
+        m.serialize_entry("parameters", &PerParameter(st, Kind::Display))?;
+        m.serialize_entry("units", &PerParameter(st, Kind::Units))?;
+        m.serialize_entry("qc_flags", &PerParameter(st, Kind::QcFlags))?;
+        m.serialize_entry("latest", &PerParameter(st, Kind::Latest))?;
+        if let Some(w) = &st.wqi {
+            m.serialize_entry("wqi", &Finite(w.value))?;
+            m.serialize_entry("wqi_method", w.method)?;
+            m.serialize_entry("class", w.cpcb_class)?;
+            m.serialize_entry("mpcb_class", w.mpcb_class)?;
+            m.serialize_entry("classification", w.classification)?;
+            m.serialize_entry("status", w.status)?;
+        }
+        m.serialize_entry("alert_level", st.alert_level().as_str())?;
+        m.serialize_entry("source", r.source.as_str())?;
+        m.serialize_entry("validation", &self.validation)?;
+        let alerts: Vec<AlertRef> = st
+            .levels
+            .iter()
+            .filter(|(_, l)| **l != Level::Ok)
+            .map(|(p, l)| AlertRef {
+                parameter: p.as_str(),
+                severity: l.as_str(),
+            })
+            .collect();
+        m.serialize_entry("alerts", &alerts)?;
+        m.serialize_entry("last_update", &st.last_update.map(fmt_time))?;
+        m.serialize_entry("online", &st.reporting.online)?;
+        m.serialize_entry("expected_interval_s", &st.expected_interval_s)?;
+        m.serialize_entry("profile", crate::quality::LEGACY_PROFILE)?;
+        m.serialize_entry("seq", &self.seq)?;
+        m.end()
+    }
+}
+
+#[derive(Serialize)]
+struct AlertRef {
+    parameter: &'static str,
+    severity: &'static str,
+}
+
+/// One entry per parameter of the station's latest values.
+struct PerParameter<'a>(&'a StationState, Kind);
+
+#[derive(Clone, Copy)]
+enum Kind {
+    /// `{"pH": 7.1, "DO": 6.2}`: the original UI's `parameters` object.
+    Display,
+    Units,
+    QcFlags,
+    Latest,
+}
+
+impl Serialize for PerParameter<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(self.0.latest.len()))?;
+        for (p, l) in &self.0.latest {
+            match self.1 {
+                Kind::Display => m.serialize_entry(p.display_key(), &Finite(l.value))?,
+                Kind::Units => m.serialize_entry(p.as_str(), l.unit)?,
+                Kind::QcFlags => m.serialize_entry(p.as_str(), &l.qc.code())?,
+                Kind::Latest => m.serialize_entry(
+                    p.as_str(),
+                    &LatestCell {
+                        value: Finite(l.value),
+                        unit: l.unit,
+                        t: fmt_time(l.t),
+                        q: l.qc.code(),
+                        source: l.source.as_str(),
+                    },
+                )?,
+            }
+        }
+        m.end()
+    }
+}
+
+#[derive(Serialize)]
+struct LatestCell {
+    value: Finite,
+    unit: &'static str,
+    t: String,
+    q: i64,
+    source: &'static str,
 }
 
 /// `alert` for a level transition: raised/escalated (`active_unack`) or recovered (`cleared_unack`).

@@ -88,8 +88,12 @@ impl Store {
     }
 
     /// Stores readings in one transaction (grouped with whatever else is queued).
-    /// Returns, per reading, whether it was new (`false` = already stored: a redelivery).
-    pub async fn insert_readings(&self, readings: Vec<Reading>) -> Result<Vec<bool>, StoreError> {
+    /// Returns the readings and, per reading, whether it was new (`false` = already stored: a
+    /// redelivery).
+    pub async fn insert_readings(
+        &self,
+        readings: Vec<Reading>,
+    ) -> Result<(Vec<Reading>, Vec<bool>), StoreError> {
         let (reply, rx) = oneshot::channel();
         self.send(writer::Command::Insert { readings, reply })
             .await?;

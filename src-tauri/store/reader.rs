@@ -101,12 +101,9 @@ pub fn stations(c: &Connection) -> Result<Vec<StationRow>, rusqlite::Error> {
 }
 
 pub fn latest(c: &Connection) -> Result<Vec<LatestRow>, rusqlite::Error> {
-    // For each series the newest row; the primary key makes this an index walk.
+    // The writer keeps the newest row of every series in `series`.
     let mut stmt = c.prepare_cached(
-        "SELECT r.station_id, r.parameter, r.ts, r.value, r.unit, r.qc, r.source, r.received_at
-         FROM reading r
-         JOIN (SELECT station_id, parameter, max(ts) AS ts FROM reading GROUP BY station_id, parameter) m
-           ON r.station_id = m.station_id AND r.parameter = m.parameter AND r.ts = m.ts",
+        "SELECT station_id, parameter, ts, value, unit, qc, source, received_at FROM series",
     )?;
     let rows = stmt.query_map([], |r| {
         Ok(LatestRow {
@@ -153,5 +150,7 @@ pub fn series(
 }
 
 pub fn reading_count(c: &Connection) -> Result<i64, rusqlite::Error> {
-    c.query_row("SELECT count(*) FROM reading", [], |r| r.get(0))
+    c.query_row("SELECT coalesce(sum(count), 0) FROM series", [], |r| {
+        r.get(0)
+    })
 }

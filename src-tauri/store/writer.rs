@@ -12,10 +12,13 @@ const QUEUE: usize = 1024;
 /// Most commands folded into one transaction.
 const MAX_GROUP: usize = 256;
 
+/// The readings handed back with, per reading, whether it was new.
+pub type InsertResult = Result<(Vec<Reading>, Vec<bool>), StoreError>;
+
 pub enum Command {
     Insert {
         readings: Vec<Reading>,
-        reply: oneshot::Sender<Result<Vec<bool>, StoreError>>,
+        reply: oneshot::Sender<InsertResult>,
     },
     Station {
         info: StationInfo,
@@ -79,8 +82,8 @@ fn commit_group(conn: &mut Connection, group: Vec<Command>, known: &mut HashSet<
             known.extend(added);
             for (cmd, out) in group.into_iter().zip(outcomes) {
                 match (cmd, out) {
-                    (Command::Insert { reply, .. }, Outcome::Insert(flags)) => {
-                        let _ = reply.send(Ok(flags));
+                    (Command::Insert { reply, readings }, Outcome::Insert(flags)) => {
+                        let _ = reply.send(Ok((readings, flags)));
                     }
                     (Command::Station { reply, .. }, _) => {
                         let _ = reply.send(Ok(()));
@@ -125,6 +128,18 @@ fn insert(
             raw_unit, qc, qc_tests, time_from_receipt, received_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )?;
+    // Per series: newest value and row count (start-up and /health read this, not `reading`).
+    let mut series = tx.prepare_cached(
+        "INSERT INTO series (station_id, parameter, source, ts, value, unit, qc, received_at, count)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1)
+         ON CONFLICT (station_id, parameter, source) DO UPDATE SET
+            count = count + 1,
+            ts = CASE WHEN excluded.ts >= ts THEN excluded.ts ELSE ts END,
+            value = CASE WHEN excluded.ts >= ts THEN excluded.value ELSE value END,
+            unit = CASE WHEN excluded.ts >= ts THEN excluded.unit ELSE unit END,
+            qc = CASE WHEN excluded.ts >= ts THEN excluded.qc ELSE qc END,
+            received_at = CASE WHEN excluded.ts >= ts THEN excluded.received_at ELSE received_at END",
+    )?;
     let mut flags = Vec::with_capacity(readings.len());
     for r in readings {
         if !known.contains(&r.station.id) && !added.contains(&r.station.id) {
@@ -150,6 +165,18 @@ fn insert(
             r.time_from_receipt,
             r.received_at.timestamp_millis(),
         ])?;
+        if n == 1 {
+            series.execute(params![
+                r.station.id,
+                r.parameter.as_str(),
+                r.source.as_str(),
+                r.observed_at.timestamp_millis(),
+                r.value,
+                r.unit,
+                r.qc.code(),
+                r.received_at.timestamp_millis(),
+            ])?;
+        }
         flags.push(n == 1);
     }
     Ok(flags)
