@@ -1,6 +1,7 @@
 //! Configuration: embedded defaults, then an optional TOML file, then `PUREHEALTH_*`
 //! environment variables, then command-line flags; validated once into [`AppConfig`].
 
+use crate::ingest::tls::TlsFiles;
 use crate::live::WatchdogConfig;
 use chrono::{DateTime, LocalResult, NaiveDateTime, TimeZone, Utc};
 use serde::Deserialize;
@@ -21,7 +22,9 @@ pub enum ConfigError {
         "{field}: `{value}` is not a valid socket address (expected host:port, e.g. 127.0.0.1:8080)"
     )]
     Addr { field: &'static str, value: String },
-    #[error("{field}: `{value}` is not an MQTT URL (expected mqtt://host:port)")]
+    #[error(
+        "{field}: `{value}` is not an MQTT URL (expected mqtt://host:port or mqtts://host:port)"
+    )]
     MqttUrl { field: &'static str, value: String },
     #[error("timezone: `{0}` is not `local` or an IANA zone name such as Asia/Kolkata")]
     TimeZone(String),
@@ -35,6 +38,10 @@ pub enum ConfigError {
     BrokerNeedsAuth(SocketAddr),
     #[error("mqtt_username and mqtt_password must be given together")]
     HalfCredentials,
+    #[error("an mqtts:// broker needs mqtt_ca_file (the CA certificate to trust, PEM)")]
+    TlsNeedsCa,
+    #[error("mqtt_client_cert_file and mqtt_client_key_file must be given together")]
+    HalfClientCert,
     #[error("{field} must be a positive number of seconds (or factor), got {value}")]
     Positive { field: &'static str, value: f64 },
 }
@@ -73,8 +80,8 @@ impl TimeZoneSetting {
 pub enum MqttMode {
     /// Run the embedded broker on this address and subscribe to it.
     Embedded { listen: SocketAddr },
-    /// Subscribe to an external broker (e.g. mosquitto).
-    External { host: String, port: u16 },
+    /// Subscribe to an external broker (e.g. mosquitto); `tls` for `mqtts://`.
+    External { host: String, port: u16, tls: bool },
 }
 
 impl MqttMode {
@@ -82,7 +89,7 @@ impl MqttMode {
     pub fn broker_address(&self) -> (String, u16) {
         match self {
             MqttMode::Embedded { listen } => (listen.ip().to_string(), listen.port()),
-            MqttMode::External { host, port } => (host.clone(), *port),
+            MqttMode::External { host, port, .. } => (host.clone(), *port),
         }
     }
 }
@@ -97,6 +104,8 @@ pub struct AppConfig {
     /// Credentials the hub (and the in-process demo feed) present to the broker; for the
     /// embedded broker they are also the only accepted login.
     pub mqtt_credentials: Option<Credentials>,
+    /// CA and client certificate for an `mqtts://` broker.
+    pub mqtt_tls: Option<TlsFiles>,
     pub timezone: TimeZoneSetting,
     pub demo: bool,
     pub demo_speed: f64,
@@ -132,6 +141,10 @@ pub struct FileConfig {
     /// Broker login (external broker, or required by the embedded one).
     pub mqtt_username: Option<String>,
     pub mqtt_password: Option<String>,
+    /// For `mqtts://`: the CA certificate (PEM) to trust, and an optional client certificate.
+    pub mqtt_ca_file: Option<PathBuf>,
+    pub mqtt_client_cert_file: Option<PathBuf>,
+    pub mqtt_client_key_file: Option<PathBuf>,
     pub timezone: Option<String>,
     pub demo: Option<bool>,
     pub demo_speed: Option<f64>,
@@ -232,6 +245,21 @@ impl AppConfig {
         {
             return Err(ConfigError::BrokerNeedsAuth(*listen));
         }
+        let mqtt_tls = match &mqtt {
+            MqttMode::External { tls: true, .. } => {
+                let ca = env("PUREHEALTH_MQTT_CA_FILE")
+                    .map(PathBuf::from)
+                    .or(file.mqtt_ca_file)
+                    .ok_or(ConfigError::TlsNeedsCa)?;
+                let client = match (file.mqtt_client_cert_file, file.mqtt_client_key_file) {
+                    (Some(c), Some(k)) => Some((c, k)),
+                    (None, None) => None,
+                    _ => return Err(ConfigError::HalfClientCert),
+                };
+                Some(TlsFiles { ca, client })
+            }
+            _ => None,
+        };
         let d = WatchdogConfig::default();
         let positive = |field: &'static str, v: Option<f64>, default: f64| match v {
             None => Ok(default),
@@ -261,6 +289,7 @@ impl AppConfig {
             mqtt,
             mqtt_client_id,
             mqtt_credentials,
+            mqtt_tls,
             timezone,
             demo,
             demo_speed,
@@ -292,17 +321,22 @@ pub fn parse_addr(field: &'static str, s: &str) -> Result<SocketAddr, ConfigErro
     })
 }
 
-/// Parses `mqtt://host[:port]` (port 1883 by default).
+/// Parses `mqtt://host[:port]` (port 1883 by default) or `mqtts://host[:port]` (TLS, 8883).
 pub fn parse_mqtt_url(field: &'static str, s: &str) -> Result<MqttMode, ConfigError> {
     let err = || ConfigError::MqttUrl {
         field,
         value: s.to_string(),
     };
-    let rest = s.trim().strip_prefix("mqtt://").ok_or_else(err)?;
+    let t = s.trim();
+    let (rest, tls) = match (t.strip_prefix("mqtt://"), t.strip_prefix("mqtts://")) {
+        (Some(r), _) => (r, false),
+        (_, Some(r)) => (r, true),
+        _ => return Err(err()),
+    };
     let rest = rest.trim_end_matches('/');
     let (host, port) = match rest.rsplit_once(':') {
         Some((h, p)) => (h, p.parse::<u16>().map_err(|_| err())?),
-        None => (rest, 1883),
+        None => (rest, if tls { 8883 } else { 1883 }),
     };
     if host.is_empty() || host.contains('/') || port == 0 {
         return Err(err());
@@ -310,6 +344,7 @@ pub fn parse_mqtt_url(field: &'static str, s: &str) -> Result<MqttMode, ConfigEr
     Ok(MqttMode::External {
         host: host.to_string(),
         port,
+        tls,
     })
 }
 
@@ -359,7 +394,8 @@ mod tests {
             c.mqtt,
             MqttMode::External {
                 host: "broker.lan".into(),
-                port: 1884
+                port: 1884,
+                tls: false
             }
         );
         let c = load(
@@ -409,6 +445,27 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.to_string().contains("demo_speed"), "{e}");
+    }
+
+    #[test]
+    fn mqtts_needs_a_ca() {
+        let o = || Overrides {
+            data_dir: Some("/tmp/x".into()),
+            mqtt_url: Some("mqtts://broker.lan".into()),
+            ..Default::default()
+        };
+        let e = load(o(), &[]).unwrap_err();
+        assert!(e.to_string().contains("mqtt_ca_file"), "{e}");
+        let c = load(o(), &[("PUREHEALTH_MQTT_CA_FILE", "/etc/ph/ca.pem")]).unwrap();
+        assert_eq!(
+            c.mqtt,
+            MqttMode::External {
+                host: "broker.lan".into(),
+                port: 8883,
+                tls: true
+            }
+        );
+        assert_eq!(c.mqtt_tls.unwrap().ca, PathBuf::from("/etc/ph/ca.pem"));
     }
 
     #[test]

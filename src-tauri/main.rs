@@ -40,7 +40,9 @@ fn run_hub(args: &purehealth_lib::cli::HubArgs) -> Result<()> {
         let running = runtime::start(&cfg).await?;
         let mqtt = match &running.mqtt {
             MqttMode::Embedded { listen } => format!("embedded broker on mqtt://{listen}"),
-            MqttMode::External { host, port } => format!("broker mqtt://{host}:{port}"),
+            MqttMode::External { host, port, tls } => {
+                format!("broker mqtt{}://{host}:{port}", if *tls { "s" } else { "" })
+            }
         };
         println!(
             "Pure Health hub: open http://{}/ (data: {}, {mqtt}{})",
@@ -56,7 +58,8 @@ fn run_hub(args: &purehealth_lib::cli::HubArgs) -> Result<()> {
 }
 
 fn run_demo(args: &purehealth_lib::cli::DemoArgs) -> Result<()> {
-    let MqttMode::External { host, port } = config::parse_mqtt_url("--mqtt", &args.mqtt)? else {
+    let MqttMode::External { host, port, .. } = config::parse_mqtt_url("--mqtt", &args.mqtt)?
+    else {
         unreachable!("parse_mqtt_url returns External")
     };
     rt()?.block_on(async {

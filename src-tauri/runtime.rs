@@ -7,6 +7,7 @@ use crate::demo;
 use crate::hub::{Hub, HubError};
 use crate::ingest::broker::{self, BrokerError};
 use crate::ingest::mqtt::{self, MqttSettings};
+use crate::ingest::tls;
 use crate::pipeline::Core;
 use crate::store::{Store, StoreError};
 use std::net::SocketAddr;
@@ -22,6 +23,8 @@ pub enum StartError {
     Broker(#[from] BrokerError),
     #[error(transparent)]
     Hub(#[from] HubError),
+    #[error(transparent)]
+    Tls(#[from] tls::TlsError),
     #[error("start-up task failed: {0}")]
     Join(String),
 }
@@ -61,6 +64,7 @@ pub async fn start(cfg: &AppConfig) -> Result<Running, StartError> {
         client_id: cfg.mqtt_client_id.clone(),
         timezone: cfg.timezone.clone(),
         credentials: cfg.mqtt_credentials.clone(),
+        tls: cfg.mqtt_tls.as_ref().map(tls::client_config).transpose()?,
     };
     tracker.spawn(mqtt::run(settings, core.clone(), cancel.clone()));
     let hub_cancel = cancel.clone();

@@ -5,3 +5,4 @@ pub mod broker;
 pub mod formats;
 pub mod mqtt;
 pub mod payload;
+pub mod tls;

@@ -35,6 +35,7 @@ pub struct MqttSettings {
     pub client_id: String,
     pub timezone: TimeZoneSetting,
     pub credentials: Option<Credentials>,
+    pub tls: Option<std::sync::Arc<rustls::ClientConfig>>,
 }
 
 /// Runs until `cancel` fires. Never returns early: broker errors are retried with backoff.
@@ -53,6 +54,11 @@ pub async fn run(settings: MqttSettings, core: Core, cancel: CancellationToken) 
         .set_inflight(100);
     if let Some(c) = &settings.credentials {
         opts.set_credentials(c.username.clone(), c.password.clone());
+    }
+    if let Some(tls) = &settings.tls {
+        opts.set_transport(rumqttc::Transport::Tls(rumqttc::TlsConfiguration::Rustls(
+            tls.clone(),
+        )));
     }
     let (client, eventloop) = AsyncClient::new(opts, 256);
     // Bounded: when storage falls behind, the poll task waits, and the broker holds the

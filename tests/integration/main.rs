@@ -13,5 +13,7 @@ mod formats;
 // The station watchdog: offline after silence, back online with the next reading.
 // Logins on the embedded broker; no anonymous LAN broker.
 mod auth;
+// mqtts:// to a mosquitto TLS listener with a private CA.
+mod tls;
 mod util;
 mod watchdog;

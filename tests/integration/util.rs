@@ -210,12 +210,19 @@ pub struct Mosquitto {
 
 impl Mosquitto {
     pub fn start() -> Mosquitto {
+        Self::start_with("")
+    }
+
+    /// As [`Mosquitto::start`], with extra configuration lines (e.g. a TLS listener).
+    pub fn start_with(extra: &str) -> Mosquitto {
         let dir = tempfile::tempdir().expect("tempdir");
         let port = free_port();
         let conf = dir.path().join("mosquitto.conf");
         std::fs::write(
             &conf,
-            format!(
+            // Run as root (the tests do) it would switch to the `mosquitto` user and lose access to
+            // the temp dir's key files and persistence store.
+            "user root\n".to_string() + extra + &format!(
                 "listener {port} 127.0.0.1\nallow_anonymous true\npersistence true\npersistence_location {}/\n# The default (1000) drops messages queued for an offline client beyond that.\nmax_queued_messages 0\nlog_dest stderr\n",
                 dir.path().display()
             ),
