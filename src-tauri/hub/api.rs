@@ -23,10 +23,8 @@ impl IntoResponse for CommandError {
 }
 
 pub async fn health(State(s): State<HubState>) -> Json<Value> {
-    let (active, subs) = {
-        let m = s.clients.lock();
-        (m.len(), m.values().map(|v| v.len()).sum::<usize>())
-    };
+    let (active, by_station) = s.clients.snapshot();
+    let subs: usize = by_station.iter().map(|(_, n)| n).sum();
     let readings = s.core.store.reading_count().await.ok();
     Json(json!({
         "status": "healthy",
@@ -42,15 +40,10 @@ pub async fn health(State(s): State<HubState>) -> Json<Value> {
 }
 
 pub async fn stats(State(s): State<HubState>) -> Json<Value> {
-    let m = s.clients.lock();
-    let mut by_station: BTreeMap<String, usize> = BTreeMap::new();
-    for set in m.values() {
-        for id in set {
-            *by_station.entry(id.clone()).or_default() += 1;
-        }
-    }
+    let (active, subs) = s.clients.snapshot();
+    let by_station: BTreeMap<String, usize> = subs.into_iter().collect();
     Json(json!({
-        "active_connections": m.len(),
+        "active_connections": active,
         // Only stations with at least one subscriber (the original inflated this).
         "stations_monitored": by_station.len(),
         "total_subscriptions": by_station.values().sum::<usize>(),

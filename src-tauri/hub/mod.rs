@@ -4,16 +4,15 @@
 
 mod api;
 mod assets;
+pub mod fanout;
 pub mod messages;
 mod ws;
 
 use crate::pipeline::Core;
 use axum::Router;
 use axum::routing::get;
-use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
-use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use thiserror::Error;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -29,24 +28,11 @@ pub enum HubError {
     Serve(std::io::Error),
 }
 
-/// Subscription sets per connected client, for routing and `/stats`.
-#[derive(Default)]
-pub struct Clients {
-    next_id: AtomicU64,
-    /// client id → canonical station ids (`*` = every station).
-    subs: Mutex<HashMap<u64, HashSet<String>>>,
-}
-
-impl Clients {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, HashSet<String>>> {
-        self.subs.lock().unwrap_or_else(|p| p.into_inner())
-    }
-}
-
 #[derive(Clone)]
 pub struct HubState {
     pub core: Core,
-    pub clients: Arc<Clients>,
+    /// Connected WebSocket clients and their subscriptions; routes live frames.
+    pub clients: Arc<fanout::Registry>,
     pub cancel: CancellationToken,
     pub started: std::time::Instant,
 }
@@ -99,6 +85,11 @@ impl Hub {
     /// Serves until the cancellation token fires.
     pub async fn serve(self) -> Result<(), HubError> {
         let cancel = self.state.cancel.clone();
+        tokio::spawn(fanout::run(
+            self.state.clients.clone(),
+            self.state.core.subscribe(),
+            cancel.clone(),
+        ));
         axum::serve(self.listener, router(self.state))
             .with_graceful_shutdown(cancel.cancelled_owned())
             .await

@@ -13,15 +13,13 @@ use serde_json::Value;
 use std::collections::HashSet;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
-use tokio::sync::broadcast::error::RecvError;
 
 /// Client → hub frames larger than this are refused (OWASP guidance).
 const MAX_MESSAGE: usize = 64 * 1024;
 const PING_EVERY: Duration = Duration::from_secs(20);
 const IDLE_LIMIT: Duration = Duration::from_secs(60);
 const SEND_TIMEOUT: Duration = Duration::from_secs(5);
-/// Subscribes to every station (an addition to the original protocol, used by the dashboard).
-pub const ALL: &str = "*";
+pub use super::fanout::ALL;
 
 pub async fn general(ws: WebSocketUpgrade, State(s): State<HubState>) -> Response {
     limits(ws).on_upgrade(move |socket| session(socket, s, None))
@@ -49,7 +47,8 @@ fn limits(ws: WebSocketUpgrade) -> WebSocketUpgrade {
 }
 
 async fn session(socket: WebSocket, s: HubState, auto: Option<StationKey>) {
-    let n = s.clients.next_id.fetch_add(1, Ordering::Relaxed) + 1;
+    let mut client = s.clients.register();
+    let n = client.id;
     let (client_id, greeting) = match &auto {
         None => {
             let id = format!("client_{n}");
@@ -63,8 +62,7 @@ async fn session(socket: WebSocket, s: HubState, auto: Option<StationKey>) {
         }
     };
     let mut subs: HashSet<String> = auto.iter().map(|k| k.id.clone()).collect();
-    s.clients.lock().insert(n, subs.clone());
-    let mut rx = s.core.subscribe();
+    s.clients.set_subs(n, &subs);
     let (mut sink, mut stream) = socket.split();
     let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + PING_EVERY, PING_EVERY);
     let mut last_seen = Instant::now();
@@ -83,7 +81,7 @@ async fn session(socket: WebSocket, s: HubState, auto: Option<StationKey>) {
         Ok(Ok(()))
     );
     if !greeted {
-        s.clients.lock().remove(&n);
+        s.clients.remove(n);
         return;
     }
     loop {
@@ -96,7 +94,7 @@ async fn session(socket: WebSocket, s: HubState, auto: Option<StationKey>) {
                 Some(Ok(Message::Text(t))) => {
                     last_seen = Instant::now();
                     let reply = handle(t.as_str(), &mut subs);
-                    s.clients.lock().insert(n, subs.clone());
+                    s.clients.set_subs(n, &subs);
                     send!(text(&reply));
                 }
                 // Binary frames were ignored by the original server; keep ignoring them.
@@ -108,18 +106,17 @@ async fn session(socket: WebSocket, s: HubState, auto: Option<StationKey>) {
                     break;
                 }
             },
-            out = rx.recv() => match out {
-                Ok(o) => {
-                    if subs.contains(ALL) || subs.contains(&o.station) {
-                        send!(Message::Text(Utf8Bytes::from(o.frame.as_ref())));
+            out = client.frames.recv() => match out {
+                Some(frame) => {
+                    let lost = client.lagged.swap(0, Ordering::Relaxed);
+                    if lost > 0 {
+                        // Recoverable: the client refetches state; the stream continues.
+                        s.core.stats.ws_lagged.fetch_add(lost, Ordering::Relaxed);
+                        send!(text(&serde_json::json!({"type": "error", "message": format!("lagged: {lost} updates dropped; refetch /api/stations"), "code": "lagged"})));
                     }
+                    send!(Message::Text(Utf8Bytes::from(frame.as_ref())));
                 }
-                Err(RecvError::Lagged(k)) => {
-                    // Recoverable: the client refetches state; the stream continues.
-                    s.core.stats.ws_lagged.fetch_add(k, Ordering::Relaxed);
-                    send!(text(&serde_json::json!({"type": "error", "message": format!("lagged: {k} updates dropped; refetch /api/stations"), "code": "lagged"})));
-                }
-                Err(RecvError::Closed) => break,
+                None => break,
             },
             _ = ping.tick() => {
                 if last_seen.elapsed() > IDLE_LIMIT {
@@ -129,7 +126,7 @@ async fn session(socket: WebSocket, s: HubState, auto: Option<StationKey>) {
             }
         }
     }
-    s.clients.lock().remove(&n);
+    s.clients.remove(n);
     tracing::debug!(%client_id, "websocket closed");
 }
 
