@@ -2,9 +2,12 @@
 //! environment variables, then command-line flags; validated once into [`AppConfig`].
 
 use crate::ingest::tls::TlsFiles;
-use crate::live::WatchdogConfig;
+use crate::live::{StationSetup, WatchdogConfig};
+use crate::model::{Parameter, StationKey};
+use crate::qc::{QcConfig, QcOverride};
 use chrono::{DateTime, LocalResult, NaiveDateTime, TimeZone, Utc};
 use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
@@ -42,6 +45,12 @@ pub enum ConfigError {
     TlsNeedsCa,
     #[error("mqtt_client_cert_file and mqtt_client_key_file must be given together")]
     HalfClientCert,
+    #[error("stations[{index}] (`{id}`): {message}")]
+    Station {
+        index: usize,
+        id: String,
+        message: String,
+    },
     #[error("{field} must be a positive number of seconds (or factor), got {value}")]
     Positive { field: &'static str, value: f64 },
 }
@@ -110,6 +119,7 @@ pub struct AppConfig {
     pub demo: bool,
     pub demo_speed: f64,
     pub watchdog: WatchdogConfig,
+    pub stations: Vec<StationConfig>,
 }
 
 /// A broker username and password. `Debug` masks the password.
@@ -156,6 +166,33 @@ pub struct FileConfig {
     pub watchdog_min_interval_s: Option<f64>,
     /// How often the watchdog checks, seconds (default 10).
     pub watchdog_check_s: Option<f64>,
+    /// Per-station settings: `[[stations]]` tables.
+    #[serde(default)]
+    pub stations: Vec<StationFile>,
+}
+
+/// One `[[stations]]` table of the config file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StationFile {
+    pub id: String,
+    pub name: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    /// Expected reporting interval, seconds (otherwise learned).
+    pub expected_interval_s: Option<f64>,
+    /// QC thresholds per parameter: `[stations.qc.ph] suspect_span = [6.5, 8.5]`.
+    #[serde(default)]
+    pub qc: BTreeMap<String, QcOverride>,
+}
+
+/// A validated `[[stations]]` entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StationConfig {
+    pub key: StationKey,
+    pub name: Option<String>,
+    pub location: Option<(f64, f64)>,
+    pub setup: StationSetup,
 }
 
 /// Values given on the command line (None = not given).
@@ -280,6 +317,12 @@ impl AppConfig {
             )?,
             check_every_s: positive("watchdog_check_s", file.watchdog_check_s, d.check_every_s)?,
         };
+        let stations = file
+            .stations
+            .iter()
+            .enumerate()
+            .map(|(i, s)| validate_station(i, s))
+            .collect::<Result<Vec<_>, _>>()?;
         let mqtt_client_id = file
             .mqtt_client_id
             .unwrap_or_else(|| format!("purehealth-hub-{}", listen.port()));
@@ -294,8 +337,56 @@ impl AppConfig {
             demo,
             demo_speed,
             watchdog,
+            stations,
         })
     }
+}
+
+fn validate_station(index: usize, s: &StationFile) -> Result<StationConfig, ConfigError> {
+    let err = |message: String| ConfigError::Station {
+        index,
+        id: s.id.chars().take(64).collect(),
+        message,
+    };
+    let key = StationKey::normalise(&s.id).ok_or_else(|| err("invalid station id".into()))?;
+    let location = match (s.lat, s.lon) {
+        (Some(lat), Some(lon))
+            if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) =>
+        {
+            Some((lat, lon))
+        }
+        (None, None) => None,
+        _ => {
+            return Err(err(
+                "lat and lon must be given together, within ±90 / ±180".into()
+            ));
+        }
+    };
+    if let Some(v) = s.expected_interval_s
+        && !(v.is_finite() && v > 0.0)
+    {
+        return Err(err(format!(
+            "expected_interval_s must be positive, got {v}"
+        )));
+    }
+    let mut qc = HashMap::new();
+    for (name, o) in &s.qc {
+        let p =
+            Parameter::parse(name).ok_or_else(|| err(format!("qc: unknown parameter `{name}`")))?;
+        let cfg = o
+            .apply(QcConfig::defaults(p))
+            .map_err(|m| err(format!("qc.{name}.{m}")))?;
+        qc.insert(p, cfg);
+    }
+    Ok(StationConfig {
+        key,
+        name: s.name.clone(),
+        location,
+        setup: StationSetup {
+            expected_interval_s: s.expected_interval_s,
+            qc,
+        },
+    })
 }
 
 fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
@@ -445,6 +536,48 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.to_string().contains("demo_speed"), "{e}");
+    }
+
+    #[test]
+    fn station_tables_are_validated_and_name_the_station() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("s.toml");
+        let load_file = |text: &str| {
+            std::fs::write(&p, text).unwrap();
+            load(
+                Overrides {
+                    config: Some(p.clone()),
+                    data_dir: Some("/tmp/x".into()),
+                    ..Default::default()
+                },
+                &[],
+            )
+        };
+        let c = load_file(
+            "[[stations]]\nid = \"station4\"\nname = \"Intake\"\nlat = 18.5\nlon = 73.8\nexpected_interval_s = 900\n[stations.qc.ph]\nsuspect_span = [6.5, 8.5]\nflat_hours = [12, 48]\n",
+        )
+        .unwrap();
+        let s = &c.stations[0];
+        assert_eq!(s.key.id, "4");
+        assert_eq!(s.setup.expected_interval_s, Some(900.0));
+        let ph = &s.setup.qc[&Parameter::Ph];
+        assert_eq!(ph.suspect_span, Some((6.5, 8.5)));
+        assert_eq!(ph.flat_s, (12.0 * 3600.0, 48.0 * 3600.0));
+        let e = load_file("[[stations]]\nid = \"x\"\n[stations.qc.colour]\nspike = [1, 2]\n")
+            .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("stations[0] (`x`): qc: unknown parameter `colour`"),
+            "{e}"
+        );
+        let e =
+            load_file("[[stations]]\nid = \"x\"\n[stations.qc.ph]\nspike = [2, 1]\n").unwrap_err();
+        assert!(
+            e.to_string().contains("qc.ph.spike must be [low, high]"),
+            "{e}"
+        );
+        let e = load_file("[[stations]]\nid = \"x\"\nlat = 95\nlon = 0\n").unwrap_err();
+        assert!(e.to_string().contains("lat and lon"), "{e}");
     }
 
     #[test]

@@ -69,6 +69,8 @@ pub struct Reporting {
     /// Arrival gaps between consecutive reports, seconds (newest last).
     gaps: VecDeque<f64>,
     pub online: bool,
+    /// A configured interval wins over the learned one.
+    pub configured_s: Option<f64>,
 }
 
 impl Default for Reporting {
@@ -78,6 +80,7 @@ impl Default for Reporting {
             last_report: None,
             gaps: VecDeque::new(),
             online: true,
+            configured_s: None,
         }
     }
 }
@@ -103,6 +106,9 @@ impl Reporting {
 
     /// The expected reporting interval: the median learned gap (from 3 gaps on), else the default.
     pub fn expected_s(&self, cfg: &WatchdogConfig) -> f64 {
+        if let Some(s) = self.configured_s {
+            return s;
+        }
         let learned = if self.gaps.len() >= 3 {
             let mut g: Vec<f64> = self.gaps.iter().copied().collect();
             g.sort_by(f64::total_cmp);
@@ -139,6 +145,15 @@ pub struct LiveState {
     pub watchdog: WatchdogConfig,
     /// Recent accepted values per series, for the history-based QC tests.
     windows: HashMap<(String, Parameter), qc::Window>,
+    /// Per-station settings from the config file.
+    setups: HashMap<String, StationSetup>,
+}
+
+/// What the config file says about one station.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StationSetup {
+    pub expected_interval_s: Option<f64>,
+    pub qc: HashMap<Parameter, qc::QcConfig>,
 }
 
 impl LiveState {
@@ -147,6 +162,15 @@ impl LiveState {
             watchdog,
             ..LiveState::default()
         }
+    }
+
+    /// Installs a station's configured reporting interval and QC thresholds.
+    pub fn configure(&mut self, key: &StationKey, setup: StationSetup) {
+        let cfg = self.watchdog.clone();
+        let st = self.entry(key);
+        st.reporting.configured_s = setup.expected_interval_s;
+        st.expected_interval_s = st.reporting.expected_s(&cfg);
+        self.setups.insert(key.id.clone(), setup);
     }
 
     /// Registers or refreshes station metadata.
@@ -214,12 +238,13 @@ impl LiveState {
             .windows
             .entry((r.station.id.clone(), r.parameter))
             .or_default();
-        let (flag, tests) = qc::evaluate(
-            &qc::QcConfig::defaults(r.parameter),
-            w,
-            r.observed_at,
-            r.value,
-        );
+        let cfg = self
+            .setups
+            .get(&r.station.id)
+            .and_then(|s| s.qc.get(&r.parameter))
+            .cloned()
+            .unwrap_or_else(|| qc::QcConfig::defaults(r.parameter));
+        let (flag, tests) = qc::evaluate(&cfg, w, r.observed_at, r.value);
         r.qc = flag;
         r.qc_tests = tests;
         if flag != QcFlag::Fail {

@@ -36,7 +36,11 @@ pub struct Core {
 
 impl Core {
     /// Builds the live state from what the store holds.
-    pub async fn open(store: Store, watchdog: WatchdogConfig) -> Result<Core, StoreError> {
+    pub async fn open(
+        store: Store,
+        watchdog: WatchdogConfig,
+        stations: &[crate::config::StationConfig],
+    ) -> Result<Core, StoreError> {
         let mut live = LiveState::with_watchdog(watchdog);
         let now = Utc::now();
         for s in store.stations().await? {
@@ -65,6 +69,19 @@ impl Core {
                 from_ms(row.received_ms),
                 now,
             );
+        }
+        for s in stations {
+            if s.name.is_some() || s.location.is_some() {
+                let info = StationInfo {
+                    key: s.key.clone(),
+                    name: s.name.clone().unwrap_or_else(|| s.key.id.clone()),
+                    location: s.location,
+                    source: "sensor".into(),
+                };
+                store.upsert_station(info.clone()).await?;
+                live.register(info.key, info.name, info.location, info.source);
+            }
+            live.configure(&s.key, s.setup.clone());
         }
         let (tx, _) = broadcast::channel(FANOUT_CAPACITY);
         Ok(Core {

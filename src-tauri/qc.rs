@@ -60,6 +60,66 @@ impl QcConfig {
     }
 }
 
+/// Per-station overrides of [`QcConfig`] from the config file (`[stations.qc.<parameter>]`).
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QcOverride {
+    pub sensor_span: Option<[f64; 2]>,
+    pub suspect_span: Option<[f64; 2]>,
+    /// Spike thresholds [suspect, fail].
+    pub spike: Option<[f64; 2]>,
+    pub rate_sigmas: Option<f64>,
+    pub flat_tolerance: Option<f64>,
+    /// Flat-line durations [suspect, fail] in hours.
+    pub flat_hours: Option<[f64; 2]>,
+    pub max_gap_s: Option<f64>,
+}
+
+impl QcOverride {
+    /// Applies the override to `base`; `Err` names the first invalid field.
+    pub fn apply(&self, mut base: QcConfig) -> Result<QcConfig, String> {
+        let ordered = |name: &str, v: [f64; 2]| {
+            if v.iter().all(|x| x.is_finite()) && v[0] < v[1] {
+                Ok((v[0], v[1]))
+            } else {
+                Err(format!(
+                    "{name} must be [low, high] with low < high, got {v:?}"
+                ))
+            }
+        };
+        let positive = |name: &str, v: f64| {
+            if v.is_finite() && v >= 0.0 {
+                Ok(v)
+            } else {
+                Err(format!("{name} must be a non-negative number, got {v}"))
+            }
+        };
+        if let Some(v) = self.sensor_span {
+            base.sensor_span = ordered("sensor_span", v)?;
+        }
+        if let Some(v) = self.suspect_span {
+            base.suspect_span = Some(ordered("suspect_span", v)?);
+        }
+        if let Some(v) = self.spike {
+            base.spike = Some(ordered("spike", v)?);
+        }
+        if let Some(v) = self.rate_sigmas {
+            base.rate_sigmas = positive("rate_sigmas", v)?;
+        }
+        if let Some(v) = self.flat_tolerance {
+            base.flat_tolerance = Some(positive("flat_tolerance", v)?);
+        }
+        if let Some(v) = self.flat_hours {
+            let (a, b) = ordered("flat_hours", v)?;
+            base.flat_s = (a * 3600.0, b * 3600.0);
+        }
+        if let Some(v) = self.max_gap_s {
+            base.max_gap_s = positive("max_gap_s", v)?;
+        }
+        Ok(base)
+    }
+}
+
 /// Recent values of one series, oldest first, bounded in count and age.
 #[derive(Debug, Clone, Default)]
 pub struct Window {

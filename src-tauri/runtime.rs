@@ -40,7 +40,7 @@ pub struct Running {
 
 pub async fn start(cfg: &AppConfig) -> Result<Running, StartError> {
     let store = Store::open(&cfg.data_dir)?;
-    let core = Core::open(store, cfg.watchdog.clone()).await?;
+    let core = Core::open(store, cfg.watchdog.clone(), &cfg.stations).await?;
     if cfg.demo {
         for info in demo::stations() {
             core.register_station(info).await?;

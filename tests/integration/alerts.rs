@@ -114,3 +114,40 @@ async fn a_spike_is_flagged_and_does_not_raise_an_alert() {
         .collect();
     assert_eq!(q, [1, 4, 1], "failed values are stored, flagged");
 }
+
+#[tokio::test]
+async fn per_station_qc_and_metadata_come_from_the_config_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("stations.toml");
+    std::fs::write(
+        &conf,
+        "[[stations]]\nid = \"intake-1\"\nname = \"Raw water intake\"\nlat = 18.52\nlon = 73.85\nexpected_interval_s = 900\n\
+         [stations.qc.ph]\nsuspect_span = [6.5, 8.5]\n",
+    )
+    .unwrap();
+    let hub = Hub::start(HubOpts {
+        data_dir: dir.path(),
+        mqtt: None,
+        demo: false,
+        http: None,
+        broker: None,
+        config: Some(&conf),
+    })
+    .await;
+    let st = hub.get("/api/stations/intake-1").await.unwrap();
+    assert_eq!(st["name"], "Raw water intake");
+    assert_eq!(st["location"], json!({"lat": 18.52, "lon": 73.85}));
+    assert_eq!(st["expected_interval_s"], 900.0);
+    let (mut ws, _) = hub.ws_ready("/ws").await;
+    send(&mut ws, r#"{"type":"subscribe","station_id":"intake-1"}"#).await;
+    next_of(&mut ws, "subscribed", 5).await.unwrap();
+    let p = Publisher::connect(hub.broker).await;
+    p.publish("purehealth/intake-1/ph", json!({"value": 8.9}).to_string())
+        .await;
+    let u = update_for(&mut ws, "intake-1", "ph", 10).await;
+    assert_eq!(
+        u["data"]["qc_flag"], 3,
+        "outside the station's operator span: {u}"
+    );
+    assert_eq!(u["data"]["qc_tests"], json!(["gross_range"]));
+}
