@@ -4,7 +4,7 @@
 //!
 //! Run: `scripts/qc-eval.sh` (= `cargo run --release --no-default-features --example qc_eval`).
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use flate2::read::GzDecoder;
 use purehealth_lib::model::{Parameter, QcFlag};
 use purehealth_lib::qc::{self, QcConfig, Window};
@@ -50,6 +50,8 @@ fn main() {
     let mut confusion: BTreeMap<(&str, &str, &str), u64> = BTreeMap::new();
     let mut by_test: BTreeMap<(&str, &str, &str), u64> = BTreeMap::new();
     let mut windows: Vec<Window> = vec![Window::default(); fields.len()];
+    // Climatology learned online from the values accepted so far, as the hub does.
+    let mut climate: Vec<qc::MonthlyStats> = vec![Default::default(); fields.len()];
     let configs: Vec<QcConfig> = fields.iter().map(|f| QcConfig::defaults(f.1)).collect();
     for row in rdr.records() {
         let row = row.expect("row");
@@ -67,7 +69,12 @@ fn main() {
                 continue;
             };
             let nerrs = nerrs_class(row.get(col(&format!("f_{name}"))).unwrap_or(""));
-            let (flag, tests) = qc::evaluate(&configs[i], &windows[i], t, v);
+            let (mut flag, mut tests) = qc::evaluate(&configs[i], &windows[i], t, v);
+            let month0 = t.month0() as usize;
+            if flag != QcFlag::Fail && qc::climatology(&configs[i], Some(&climate[i]), month0, v) {
+                flag = flag.max(QcFlag::Suspect);
+                tests.push("climatology");
+            }
             let ours = match flag {
                 QcFlag::Fail => "fail",
                 QcFlag::Suspect => "suspect",
@@ -79,6 +86,7 @@ fn main() {
             }
             if flag != QcFlag::Fail {
                 windows[i].push(t, v);
+                climate[i].add(month0, v);
             }
         }
     }

@@ -6,7 +6,7 @@ use crate::model::{Parameter, QcFlag, Reading, SourceKind, StationKey, fmt_time}
 use crate::qc;
 use crate::quality::{self, Finding, Level, Validation};
 use crate::wqi::{self, Wqi, WqiInputs};
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, TimeZone, Utc};
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
@@ -147,6 +147,8 @@ pub struct LiveState {
     windows: HashMap<(String, Parameter), qc::Window>,
     /// Per-station settings from the config file.
     setups: HashMap<String, StationSetup>,
+    /// Monthly statistics per series, for the climatology test.
+    climate: HashMap<(String, Parameter), qc::MonthlyStats>,
 }
 
 /// What the config file says about one station.
@@ -244,12 +246,38 @@ impl LiveState {
             .and_then(|s| s.qc.get(&r.parameter))
             .cloned()
             .unwrap_or_else(|| qc::QcConfig::defaults(r.parameter));
-        let (flag, tests) = qc::evaluate(&cfg, w, r.observed_at, r.value);
+        let (mut flag, mut tests) = qc::evaluate(&cfg, w, r.observed_at, r.value);
+        let month0 = r.observed_at.month0() as usize;
+        let stats = self
+            .climate
+            .entry((r.station.id.clone(), r.parameter))
+            .or_default();
+        if flag != QcFlag::Fail && qc::climatology(&cfg, Some(stats), month0, r.value) {
+            flag = flag.max(QcFlag::Suspect);
+            tests.push("climatology");
+        }
         r.qc = flag;
         r.qc_tests = tests;
         if flag != QcFlag::Fail {
             w.push(r.observed_at, r.value);
+            stats.add(month0, r.value);
         }
+    }
+
+    /// Seeds the climatology of a series from stored history (count, mean, mean of squares).
+    pub fn seed_climatology(
+        &mut self,
+        station: &str,
+        p: Parameter,
+        month0: usize,
+        n: u64,
+        mean: f64,
+        mean_sq: f64,
+    ) {
+        self.climate
+            .entry((station.to_string(), p))
+            .or_default()
+            .seed(month0, n, mean, mean_sq);
     }
 
     /// Applies a newly stored reading.

@@ -70,6 +70,15 @@ impl Core {
                 now,
             );
         }
+        for (station, parameter, month, n, mean, mean_sq) in store.monthly().await? {
+            if let (Some(p), Ok(n), true) = (
+                Parameter::parse(&parameter),
+                u64::try_from(n),
+                (1..=12).contains(&month),
+            ) {
+                live.seed_climatology(&station, p, (month - 1) as usize, n, mean, mean_sq);
+            }
+        }
         for s in stations {
             if s.name.is_some() || s.location.is_some() {
                 let info = StationInfo {

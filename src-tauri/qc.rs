@@ -1,9 +1,10 @@
 //! Real-time quality control in the style of IOOS QARTOD (domain.md §11): gross range,
-//! spike, rate of change and flat line, evaluated on each new value against the recent
+//! spike, rate of change, flat line and climatology, evaluated on each new value against the recent
 //! history of its series. Pure functions over a [`Window`]; thresholds are per parameter and
 //! come from [`QcConfig::defaults`] unless configured.
 //!
-//! Climatology is not evaluated yet (it needs seasonal statistics from stored history).
+//! Climatology compares a value with its station's own monthly statistics ([`MonthlyStats`],
+//! seeded from stored history and updated live) or a configured monthly range.
 
 use crate::model::{Parameter, QcFlag};
 use chrono::{DateTime, Utc};
@@ -26,6 +27,12 @@ pub struct QcConfig {
     pub flat_s: (f64, f64),
     /// Comparisons across a gap longer than this are skipped (seconds).
     pub max_gap_s: f64,
+    /// Climatology: suspect outside mean ± this many SD of the station's values in that month...
+    pub climatology_sigmas: f64,
+    /// ...once that month has at least this many values.
+    pub climatology_min_samples: u64,
+    /// Configured monthly ranges (index 0 = January); they take precedence over learned ones.
+    pub climatology: [Option<(f64, f64)>; 12],
 }
 
 impl QcConfig {
@@ -56,6 +63,9 @@ impl QcConfig {
             flat_tolerance: flat,
             flat_s: (6.0 * 3600.0, 24.0 * 3600.0),
             max_gap_s: 2.0 * 3600.0,
+            climatology_sigmas: 4.0,
+            climatology_min_samples: 30,
+            climatology: [None; 12],
         }
     }
 }
@@ -73,6 +83,10 @@ pub struct QcOverride {
     /// Flat-line durations [suspect, fail] in hours.
     pub flat_hours: Option<[f64; 2]>,
     pub max_gap_s: Option<f64>,
+    pub climatology_sigmas: Option<f64>,
+    pub climatology_min_samples: Option<u64>,
+    /// Monthly ranges: `climatology = { "6" = [26.0, 32.0] }` (month 1-12).
+    pub climatology: Option<std::collections::BTreeMap<String, [f64; 2]>>,
 }
 
 impl QcOverride {
@@ -116,8 +130,69 @@ impl QcOverride {
         if let Some(v) = self.max_gap_s {
             base.max_gap_s = positive("max_gap_s", v)?;
         }
+        if let Some(v) = self.climatology_sigmas {
+            base.climatology_sigmas = positive("climatology_sigmas", v)?;
+        }
+        if let Some(v) = self.climatology_min_samples {
+            base.climatology_min_samples = v;
+        }
+        for (month, range) in self.climatology.iter().flatten() {
+            let m: usize = month
+                .parse()
+                .ok()
+                .filter(|m| (1..=12).contains(m))
+                .ok_or_else(|| format!("climatology: `{month}` is not a month 1-12"))?;
+            base.climatology[m - 1] = Some(ordered("climatology", *range)?);
+        }
         Ok(base)
     }
+}
+
+/// Per-month running mean and variance of a series (Welford), for the climatology test.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MonthlyStats {
+    n: [u64; 12],
+    mean: [f64; 12],
+    m2: [f64; 12],
+}
+
+impl MonthlyStats {
+    pub fn add(&mut self, month0: usize, v: f64) {
+        let Some(n) = self.n.get_mut(month0) else {
+            return;
+        };
+        *n += 1;
+        let d = v - self.mean[month0];
+        self.mean[month0] += d / *n as f64;
+        self.m2[month0] += d * (v - self.mean[month0]);
+    }
+
+    /// Seeds a month from stored history: count, mean and mean of squares.
+    pub fn seed(&mut self, month0: usize, n: u64, mean: f64, mean_sq: f64) {
+        if month0 < 12 && n > 0 {
+            self.n[month0] = n;
+            self.mean[month0] = mean;
+            self.m2[month0] = ((mean_sq - mean * mean) * n as f64).max(0.0);
+        }
+    }
+
+    /// mean ± k·SD for the month, once it has enough values and any spread.
+    pub fn range(&self, month0: usize, k: f64, min_n: u64) -> Option<(f64, f64)> {
+        let n = *self.n.get(month0)?;
+        if n < min_n.max(2) {
+            return None;
+        }
+        let sd = (self.m2[month0] / (n - 1) as f64).sqrt();
+        (sd > 0.0).then(|| (self.mean[month0] - k * sd, self.mean[month0] + k * sd))
+    }
+}
+
+/// The climatology test: outside the month's expected range → suspect.
+pub fn climatology(cfg: &QcConfig, stats: Option<&MonthlyStats>, month0: usize, v: f64) -> bool {
+    let range = cfg.climatology.get(month0).copied().flatten().or_else(|| {
+        stats.and_then(|s| s.range(month0, cfg.climatology_sigmas, cfg.climatology_min_samples))
+    });
+    range.is_some_and(|(lo, hi)| v < lo || v > hi)
 }
 
 /// Recent values of one series, oldest first, bounded in count and age.
@@ -303,6 +378,34 @@ mod tests {
             evaluate(&c, &window(&broken), t(25 * 15), 7.2).0,
             QcFlag::Pass
         );
+    }
+
+    #[test]
+    fn climatology_learned_and_configured() {
+        let mut cfg = QcConfig::defaults(Parameter::Temperature);
+        let mut s = MonthlyStats::default();
+        for i in 0..40 {
+            s.add(5, 28.0 + (i % 5) as f64 * 0.5); // June: 28-30 °C
+        }
+        assert!(!climatology(&cfg, Some(&s), 5, 29.0));
+        assert!(climatology(&cfg, Some(&s), 5, 36.0));
+        assert!(
+            !climatology(&cfg, Some(&s), 0, 10.0),
+            "January has no history: not evaluated"
+        );
+        cfg.climatology[0] = Some((12.0, 24.0));
+        assert!(climatology(&cfg, Some(&s), 0, 10.0));
+        // Seeding from SQL aggregates gives the same range as adding one by one.
+        let mut seeded = MonthlyStats::default();
+        let vals: Vec<f64> = (0..40).map(|i| 28.0 + (i % 5) as f64 * 0.5).collect();
+        let mean = vals.iter().sum::<f64>() / 40.0;
+        let mean_sq = vals.iter().map(|v| v * v).sum::<f64>() / 40.0;
+        seeded.seed(5, 40, mean, mean_sq);
+        let (a, b) = (
+            s.range(5, 4.0, 30).unwrap(),
+            seeded.range(5, 4.0, 30).unwrap(),
+        );
+        assert!((a.0 - b.0).abs() < 1e-9 && (a.1 - b.1).abs() < 1e-9);
     }
 
     #[test]

@@ -139,6 +139,11 @@ impl Store {
             .await
     }
 
+    /// Monthly statistics of usable readings per series (climatology seed).
+    pub async fn monthly(&self) -> Result<Vec<reader::MonthlyRow>, StoreError> {
+        self.inner.readers.run(reader::monthly).await
+    }
+
     pub async fn reading_count(&self) -> Result<i64, StoreError> {
         self.inner.readers.run(reader::reading_count).await
     }

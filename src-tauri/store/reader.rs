@@ -149,6 +149,29 @@ pub fn series(
     rows.collect()
 }
 
+/// Per series and calendar month (UTC) of usable readings: (station, parameter, month 1-12,
+/// count, mean, mean of squares). One scan, at start-up.
+pub type MonthlyRow = (String, String, i64, i64, f64, f64);
+
+pub fn monthly(c: &Connection) -> Result<Vec<MonthlyRow>, rusqlite::Error> {
+    let mut stmt = c.prepare_cached(
+        "SELECT station_id, parameter, CAST(strftime('%m', ts / 1000, 'unixepoch') AS INTEGER) AS m,
+                count(*), avg(value), avg(value * value)
+         FROM reading WHERE qc IN (1, 3) GROUP BY station_id, parameter, m",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get(5)?,
+        ))
+    })?;
+    rows.collect()
+}
+
 pub fn reading_count(c: &Connection) -> Result<i64, rusqlite::Error> {
     c.query_row("SELECT coalesce(sum(count), 0) FROM series", [], |r| {
         r.get(0)

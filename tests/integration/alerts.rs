@@ -151,3 +151,47 @@ async fn per_station_qc_and_metadata_come_from_the_config_file() {
     );
     assert_eq!(u["data"]["qc_tests"], json!(["gross_range"]));
 }
+
+#[tokio::test]
+async fn climatology_learned_from_stored_history_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let http = free_port();
+    let opts = || HubOpts {
+        data_dir: dir.path(),
+        mqtt: None,
+        demo: false,
+        http: Some(http),
+        broker: None,
+        config: None,
+    };
+    let mut hub = Hub::start(opts()).await;
+    let p = Publisher::connect(hub.broker).await;
+    // Forty June readings between 28 and 30 °C, 15 minutes apart.
+    for i in 0..40 {
+        let t = chrono::DateTime::parse_from_rfc3339("2025-06-01T00:00:00Z").unwrap()
+            + chrono::Duration::minutes(15 * i);
+        let v = 28.0 + (i % 5) as f64 * 0.5;
+        p.publish(
+            "purehealth/lake-2/temperature",
+            json!({"value": v, "timestamp": t.to_rfc3339()}).to_string(),
+        )
+        .await;
+    }
+    hub.wait_health("history stored", |v| v["db"]["readings"] == 40)
+        .await;
+    hub.kill9();
+    let hub = Hub::start(opts()).await;
+    let (mut ws, _) = hub.ws_ready("/ws").await;
+    send(&mut ws, r#"{"type":"subscribe","station_id":"lake-2"}"#).await;
+    next_of(&mut ws, "subscribed", 5).await.unwrap();
+    let p = Publisher::connect(hub.broker).await;
+    // Days later (no spike comparison across the gap): far outside June's range.
+    p.publish(
+        "purehealth/lake-2/temperature",
+        json!({"value": 36.0, "timestamp": "2025-06-20T00:00:00Z"}).to_string(),
+    )
+    .await;
+    let u = update_for(&mut ws, "lake-2", "temperature", 10).await;
+    assert_eq!(u["data"]["qc_flag"], 3, "{u}");
+    assert_eq!(u["data"]["qc_tests"], json!(["climatology"]));
+}
