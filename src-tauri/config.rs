@@ -1,6 +1,7 @@
 //! Configuration: embedded defaults, then an optional TOML file, then `PUREHEALTH_*`
 //! environment variables, then command-line flags; validated once into [`AppConfig`].
 
+use crate::ingest::routes::{self, Route};
 use crate::ingest::tls::TlsFiles;
 use crate::live::{StationSetup, WatchdogConfig};
 use crate::model::{Parameter, StationKey};
@@ -45,6 +46,8 @@ pub enum ConfigError {
     TlsNeedsCa,
     #[error("mqtt_client_cert_file and mqtt_client_key_file must be given together")]
     HalfClientCert,
+    #[error("mqtt_topics: {0}")]
+    Route(String),
     #[error("stations[{index}] (`{id}`): {message}")]
     Station {
         index: usize,
@@ -120,6 +123,7 @@ pub struct AppConfig {
     pub demo_speed: f64,
     pub watchdog: WatchdogConfig,
     pub stations: Vec<StationConfig>,
+    pub mqtt_routes: Vec<Route>,
 }
 
 /// A broker username and password. `Debug` masks the password.
@@ -169,6 +173,8 @@ pub struct FileConfig {
     /// Per-station settings: `[[stations]]` tables.
     #[serde(default)]
     pub stations: Vec<StationFile>,
+    /// Topics to subscribe to, replacing the defaults: `[[mqtt_topics]]` tables.
+    pub mqtt_topics: Option<Vec<Route>>,
 }
 
 /// One `[[stations]]` table of the config file.
@@ -317,6 +323,15 @@ impl AppConfig {
             )?,
             check_every_s: positive("watchdog_check_s", file.watchdog_check_s, d.check_every_s)?,
         };
+        let mqtt_routes = file.mqtt_topics.unwrap_or_else(routes::defaults);
+        if mqtt_routes.is_empty() {
+            return Err(ConfigError::Route(
+                "mqtt_topics is empty: nothing would be subscribed".into(),
+            ));
+        }
+        for r in &mqtt_routes {
+            r.validate().map_err(ConfigError::Route)?;
+        }
         let stations = file
             .stations
             .iter()
@@ -338,6 +353,7 @@ impl AppConfig {
             demo_speed,
             watchdog,
             stations,
+            mqtt_routes,
         })
     }
 }

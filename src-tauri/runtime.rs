@@ -65,6 +65,7 @@ pub async fn start(cfg: &AppConfig) -> Result<Running, StartError> {
         timezone: cfg.timezone.clone(),
         credentials: cfg.mqtt_credentials.clone(),
         tls: cfg.mqtt_tls.as_ref().map(tls::client_config).transpose()?,
+        routes: cfg.mqtt_routes.clone(),
     };
     tracker.spawn(mqtt::run(settings, core.clone(), cancel.clone()));
     let hub_cancel = cancel.clone();

@@ -5,4 +5,5 @@ pub mod broker;
 pub mod formats;
 pub mod mqtt;
 pub mod payload;
+pub mod routes;
 pub mod tls;

@@ -5,6 +5,7 @@
 
 use crate::config::{Credentials, TimeZoneSetting};
 use crate::ingest::payload;
+use crate::ingest::routes::Route;
 use crate::pipeline::Core;
 use chrono::Utc;
 use rand::Rng;
@@ -14,11 +15,6 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
-
-/// Wildcard for the original layout `purehealth/{station}/{parameter}`.
-pub const LEGACY_FILTER: &str = "purehealth/+/+";
-/// SenML packs and station batches.
-pub const TELEMETRY_FILTER: &str = "stations/+/telemetry";
 
 /// Largest MQTT packet the client accepts. Far above the decode limit on purpose: a packet
 /// over the client limit is a connection error, and the broker would redeliver it forever,
@@ -36,6 +32,8 @@ pub struct MqttSettings {
     pub timezone: TimeZoneSetting,
     pub credentials: Option<Credentials>,
     pub tls: Option<std::sync::Arc<rustls::ClientConfig>>,
+    /// Topics to subscribe to and how to decode them.
+    pub routes: Vec<Route>,
 }
 
 /// Runs until `cancel` fires. Never returns early: broker errors are retried with backoff.
@@ -69,6 +67,7 @@ pub async fn run(settings: MqttSettings, core: Core, cancel: CancellationToken) 
         client.clone(),
         core.clone(),
         settings.timezone.clone(),
+        settings.routes.clone(),
     ));
     poll(eventloop, client, tx, core.clone(), &settings, cancel).await;
     let _ = worker.await;
@@ -94,13 +93,15 @@ async fn poll(
                 backoff.reset();
                 core.stats.set_mqtt(true, None);
                 tracing::info!(host = %settings.host, port = settings.port, session_present = ack.session_present, "MQTT connected");
-                if !ack.session_present {
-                    // The broker forgot us: subscribe again, always at QoS 1.
-                    let filters = [LEGACY_FILTER, TELEMETRY_FILTER]
-                        .map(|f| rumqttc::SubscribeFilter::new(f.to_string(), QoS::AtLeastOnce));
-                    if let Err(e) = client.try_subscribe_many(filters) {
-                        tracing::error!(error = %e, "MQTT subscribe failed");
-                    }
+                // Subscribe on every connection, always at QoS 1: when the broker forgot our
+                // session (`session_present == false`) it is required, and otherwise it is
+                // harmless and picks up routes added to the configuration since.
+                let filters = settings
+                    .routes
+                    .iter()
+                    .map(|r| rumqttc::SubscribeFilter::new(r.filter.clone(), QoS::AtLeastOnce));
+                if let Err(e) = client.try_subscribe_many(filters) {
+                    tracing::error!(error = %e, "MQTT subscribe failed");
                 }
             }
             Ok(Event::Incoming(Packet::Publish(p))) => {
@@ -134,6 +135,7 @@ async fn work(
     client: AsyncClient,
     core: Core,
     tz: TimeZoneSetting,
+    routes: Vec<Route>,
 ) {
     let mut batch = Vec::with_capacity(BATCH);
     // Acks go through the client's request channel, which only the poll task drains; the poll
@@ -156,7 +158,7 @@ async fn work(
         let now = Utc::now();
         let mut readings = Vec::with_capacity(batch.len());
         for p in &batch {
-            match payload::decode(&p.topic, &p.payload, now, &tz) {
+            match payload::decode_with(&routes, &p.topic, &p.payload, now, &tz) {
                 Ok(d) => {
                     for e in &d.rejected {
                         core.stats.reject(e.kind());

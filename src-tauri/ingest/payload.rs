@@ -7,6 +7,7 @@
 //! without a broker.
 
 use super::formats;
+use super::routes::{self, Format, Route};
 use crate::config::TimeZoneSetting;
 use crate::model::{Parameter, Reading, SourceKind, StationKey};
 use crate::{quality, units};
@@ -20,7 +21,7 @@ const MAX_CLOCK_SKEW_S: i64 = 300;
 /// Why a message was rejected. `kind()` is the counter name in `/stats`.
 #[derive(Debug, Error, PartialEq)]
 pub enum PayloadError {
-    #[error("topic `{0}` is not purehealth/{{station}}/{{parameter}}")]
+    #[error("topic `{0}` matches no configured route (e.g. purehealth/{{station}}/{{parameter}})")]
     Topic(String),
     #[error("invalid station id `{0}`")]
     Station(String),
@@ -73,12 +74,24 @@ pub struct Decoded {
     pub rejected: Vec<PayloadError>,
 }
 
-/// Decodes one MQTT message. The topic picks the format:
+/// Decodes one MQTT message with the default routes (see [`decode_with`]).
+pub fn decode(
+    topic: &str,
+    payload: &[u8],
+    received_at: DateTime<Utc>,
+    tz: &TimeZoneSetting,
+) -> Result<Decoded, PayloadError> {
+    decode_with(&routes::defaults(), topic, payload, received_at, tz)
+}
+
+/// Decodes one MQTT message. The first route whose filter matches the topic picks the format
+/// and the levels holding the station (and parameter); by default:
 /// - `purehealth/{station}/{parameter}`: the original layout (one reading);
 /// - `stations/{station}/telemetry`: a SenML pack (JSON array) or a station batch object.
 ///
 /// `Err` means the whole message was refused; per-record refusals are in `Decoded::rejected`.
-pub fn decode(
+pub fn decode_with(
+    routes: &[Route],
     topic: &str,
     payload: &[u8],
     received_at: DateTime<Utc>,
@@ -87,35 +100,42 @@ pub fn decode(
     if payload.len() > MAX_PAYLOAD_BYTES {
         return Err(PayloadError::TooLarge(payload.len()));
     }
-    let parts: Vec<&str> = topic.split('/').collect();
-    let ctx = |station_raw: &str| -> Result<Context<'_>, PayloadError> {
-        Ok(Context {
-            station: StationKey::normalise(station_raw)
-                .ok_or_else(|| PayloadError::Station(truncate(station_raw)))?,
-            received_at,
-            tz,
+    let route = routes
+        .iter()
+        .find(|r| r.matches(topic))
+        .ok_or_else(|| PayloadError::Topic(truncate(topic)))?;
+    let station_raw = route.level(topic, route.station_level).unwrap_or("");
+    let c = Context {
+        station: StationKey::normalise(station_raw)
+            .ok_or_else(|| PayloadError::Station(truncate(station_raw)))?,
+        received_at,
+        tz,
+    };
+    let parameter = route.parameter_level.and_then(|l| route.level(topic, l));
+    let json = parse_json(payload)?;
+    let single = |json: &Value| -> Result<Decoded, PayloadError> {
+        let p = parameter.ok_or_else(|| PayloadError::Topic(truncate(topic)))?;
+        Ok(Decoded {
+            readings: vec![legacy(&c, p, json)?],
+            rejected: Vec::new(),
         })
     };
-    match parts.as_slice() {
-        ["purehealth", station, parameter] => {
-            let c = ctx(station)?;
-            let json = parse_json(payload)?;
-            Ok(Decoded {
-                readings: vec![legacy(&c, parameter, &json)?],
-                rejected: Vec::new(),
-            })
+    match (route.format, &json) {
+        (Format::Legacy, _) => single(&json),
+        (Format::Senml | Format::Auto, Value::Array(records)) => Ok(formats::senml(&c, records)),
+        (Format::Batch | Format::Auto, Value::Object(map)) if map.contains_key("readings") => {
+            formats::batch(&c, map)
         }
-        ["stations", station, "telemetry"] => {
-            let c = ctx(station)?;
-            match parse_json(payload)? {
-                Value::Array(records) => Ok(formats::senml(&c, &records)),
-                Value::Object(map) if map.contains_key("readings") => formats::batch(&c, &map),
-                _ => Err(PayloadError::Json(
-                    "expected a SenML pack (array) or a station batch with `readings`".into(),
-                )),
-            }
-        }
-        _ => Err(PayloadError::Topic(truncate(topic))),
+        (Format::Auto, _) if parameter.is_some() => single(&json),
+        (Format::Senml, _) => Err(PayloadError::Json(
+            "expected a SenML pack (JSON array)".into(),
+        )),
+        (Format::Batch, _) => Err(PayloadError::Json(
+            "expected a station batch with `readings`".into(),
+        )),
+        (Format::Auto, _) => Err(PayloadError::Json(
+            "expected a SenML pack (array) or a station batch with `readings`".into(),
+        )),
     }
 }
 

@@ -85,3 +85,56 @@ async fn a_one_mebibyte_payload_is_refused_and_ingest_continues() {
         .await;
     assert_eq!(h["mqtt"]["connected"], true);
 }
+
+#[tokio::test]
+async fn custom_topic_routes_from_the_config_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("routes.toml");
+    std::fs::write(
+        &conf,
+        "[[mqtt_topics]]\nfilter = \"site/+/data\"\nformat = \"batch\"\nstation_level = 2\n\
+         [[mqtt_topics]]\nfilter = \"legacy/+/+/value\"\nformat = \"legacy\"\nstation_level = 3\nparameter_level = 2\n",
+    )
+    .unwrap();
+    let hub = Hub::start(HubOpts {
+        data_dir: dir.path(),
+        mqtt: None,
+        demo: false,
+        http: None,
+        broker: None,
+        config: Some(&conf),
+    })
+    .await;
+    let p = Publisher::connect(hub.broker).await;
+    p.publish(
+        "site/weir-4/data",
+        json!({"readings": {"ph": 7.2, "do": 6.4}}).to_string(),
+    )
+    .await;
+    p.publish("legacy/turbidity/weir-5/value", "12.5").await;
+    // The default layout is no longer subscribed: this one never arrives.
+    p.publish("purehealth/weir-6/ph", "7.0").await;
+    hub.wait_health("custom routes stored", |v| v["mqtt"]["stored"] == 3)
+        .await;
+    assert_eq!(
+        hub.get("/api/stations/weir-5").await.unwrap()["latest"]["turbidity"]["value"],
+        12.5
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(hub.get("/health").await.unwrap()["mqtt"]["received"], 2);
+
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "[[mqtt_topics]]\nfilter = \"site/x/data\"\nformat = \"auto\"\nstation_level = 2\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(bin())
+        .arg("hub")
+        .arg("--config")
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("mqtt_topics: station_level 2"));
+}

@@ -12,9 +12,33 @@ export interface StationStoreDeps {
   listStations: () => Promise<Station[]>;
   subscribe: (handler: (msg: HubMessage) => void) => () => void;
   now?: () => number;
+  /**
+   * Runs `flush` later, once per burst of live messages. Default: the next animation frame (with a
+   * 250 ms timer as fallback for hidden tabs) in a browser, synchronous elsewhere (unit tests).
+   */
+  schedule?: ((flush: () => void) => void) | null;
 }
 
 export type UpdateListener = (stationId: string, data: StationUpdateData) => void;
+
+/** Next animation frame, or after 250 ms when frames are throttled (background tab); whichever comes first. */
+export function frameScheduler(): ((flush: () => void) => void) | null {
+  if (typeof requestAnimationFrame !== 'function') return null;
+  return (flush) => {
+    let done = false;
+    const run = () => {
+      if (done) return;
+      done = true;
+      cancelAnimationFrame(raf);
+      clearTimeout(timer);
+      flush();
+    };
+    const raf = requestAnimationFrame(run);
+    const timer = setTimeout(run, 250);
+  };
+}
+
+const collator = new Intl.Collator();
 
 /** An unknown station id triggers at most one refetch per this interval. */
 export const UNKNOWN_REFETCH_MIN_MS = 5_000;
@@ -33,6 +57,8 @@ export class StationStore {
   order: string[] = $state([]);
   loading = $state(true);
   error: string | null = $state(null);
+  /** Newest `last_update` over all stations ("data as of"), kept up to date incrementally. */
+  latestUpdate: string | null = $state(null);
 
   #deps: StationStoreDeps;
   #now: () => number;
@@ -41,14 +67,18 @@ export class StationStore {
   #lastUnknownRefetch = -Infinity;
   #listeners = new Set<UpdateListener>();
   #unsub: (() => void) | null = null;
+  #schedule: ((flush: () => void) => void) | null;
+  #queue: HubMessage[] = [];
+  #scheduled = false;
 
   constructor(deps: StationStoreDeps) {
     this.#deps = deps;
     this.#now = deps.now ?? Date.now;
+    this.#schedule = deps.schedule === undefined ? frameScheduler() : deps.schedule;
   }
 
   start(): () => void {
-    this.#unsub ??= this.#deps.subscribe((m) => this.handle(m));
+    this.#unsub ??= this.#deps.subscribe((m) => this.enqueue(m));
     void this.refetch();
     return () => this.stop();
   }
@@ -56,6 +86,30 @@ export class StationStore {
   stop(): void {
     this.#unsub?.();
     this.#unsub = null;
+    this.#queue = [];
+  }
+
+  /**
+   * Live messages are applied in batches, once per animation frame, so 500 updates/s cost one
+   * Svelte flush per frame instead of one per message. Order is kept; `flush()` applies at once.
+   */
+  enqueue(msg: HubMessage): void {
+    if (!this.#schedule) {
+      this.handle(msg);
+      return;
+    }
+    this.#queue.push(msg);
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    this.#schedule(() => this.flush());
+  }
+
+  /** Applies every queued message now. */
+  flush(): void {
+    this.#scheduled = false;
+    const q = this.#queue;
+    this.#queue = [];
+    for (const m of q) this.handle(m);
   }
 
   /** Called for every applied station update (the chart view appends live points). */
@@ -108,12 +162,15 @@ export class StationStore {
     }
     for (const id of Object.keys(this.byId)) if (!seen.has(id)) delete this.byId[id];
     this.#sort();
+    let best: string | null = null;
+    for (const s of list) if (seen.has(s.id)) best = later(best, this.byId[s.id]?.last_update);
+    this.latestUpdate = best;
   }
 
   #sort() {
-    this.order = Object.values(this.byId)
-      .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id))
-      .map((s) => s.id);
+    // Sorted on plain snapshots: comparing through the $state proxies costs a signal read per access.
+    const rows = Object.values($state.snapshot(this.byId)).map((s) => ({ id: s.id, name: s.name }));
+    this.order = rows.sort((a, b) => collator.compare(a.name, b.name) || collator.compare(a.id, b.id)).map((s) => s.id);
   }
 
   /** Resolves the key of an update: canonical `data.station_id`, else a legacy numeric id. */
@@ -217,6 +274,7 @@ export class StationStore {
       this.#sort();
     }
     row.last_update = later(row.last_update, data.timestamp);
+    if (row.last_update !== this.latestUpdate) this.latestUpdate = later(this.latestUpdate, row.last_update);
     for (const fn of [...this.#listeners]) {
       try {
         fn(row.id, data);
