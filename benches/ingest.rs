@@ -1,5 +1,6 @@
 //! Sustained ingest throughput, with ceilings measured in the same run:
-//! 1. broker ceiling: the embedded broker delivering QoS 1 messages to a plain subscriber;
+//! 1. broker ceiling: the broker (embedded, or mosquitto with `BENCH_MQTT_PORT`) delivering QoS 1
+//!    messages to a plain subscriber;
 //! 2. hub: the same messages in the sensor layout through MQTT → decode → QC → SQLite → live
 //!    state → broadcast (stored count observed in-process);
 //! 3. in-process core: pre-decoded readings through `Core::ingest` (QC → SQLite → live → frames).
@@ -61,11 +62,18 @@ async fn main() {
         .find_map(|a| a.parse().ok())
         .unwrap_or(50_000);
     let dir = tempfile::tempdir().expect("tempdir");
-    let (http, broker) = (free_port(), free_port());
+    // BENCH_MQTT_PORT: use an external broker (e.g. mosquitto on 127.0.0.1) for the ceiling and
+    // the hub; otherwise the embedded broker.
+    let external: Option<u16> = std::env::var("BENCH_MQTT_PORT")
+        .ok()
+        .and_then(|p| p.parse().ok());
+    let http = free_port();
+    let broker = external.unwrap_or_else(free_port);
     let cfg = AppConfig::load(&Overrides {
         data_dir: Some(dir.path().to_path_buf()),
         listen: Some(format!("127.0.0.1:{http}")),
         broker_listen: Some(format!("127.0.0.1:{broker}")),
+        mqtt_url: external.map(|p| format!("mqtt://127.0.0.1:{p}")),
         ..Default::default()
     })
     .expect("config");
@@ -198,7 +206,12 @@ async fn main() {
     running.shutdown().await;
 
     println!(
-        "Sustained ingest, {n} readings over {STATIONS} stations (QoS 1, embedded broker, release build)"
+        "Sustained ingest, {n} readings over {STATIONS} stations (QoS 1, {} broker, release build)",
+        if external.is_some() {
+            "external (mosquitto)"
+        } else {
+            "embedded"
+        }
     );
     println!("| path | seconds | readings/s | vs ceiling |");
     println!("|---|---|---|---|");
