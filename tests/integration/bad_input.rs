@@ -2,51 +2,81 @@ use crate::util::*;
 use serde_json::json;
 use std::process::Command;
 
-#[tokio::test]
-async fn malformed_payloads_are_counted_by_reason_and_ingest_continues() {
-    let dir = tempfile::tempdir().unwrap();
-    let hub = Hub::embedded(dir.path()).await;
-    let p = Publisher::connect(hub.broker).await;
-    p.publish("purehealth/station3/ph", "{not json").await;
-    p.publish("purehealth/station3/ph", vec![0xff, 0xfe, 0x00])
-        .await;
-    p.publish("purehealth/station3/colour", "7").await;
-    p.publish("purehealth/station3/ph", r#"{"unit":"pH"}"#)
-        .await;
-    p.publish("purehealth/station3/ph", r#"{"value":7,"unit":"mg/L"}"#)
-        .await;
-    p.publish(
-        "purehealth/station3/ph",
-        r#"{"value":7,"timestamp":"not a time"}"#,
-    )
-    .await;
-    p.publish(
-        "purehealth/station3/ph",
-        r#"{"value":7,"timestamp":"2999-01-01T00:00:00Z"}"#,
-    )
-    .await;
-    // A value of 0 is a value, and an impossible one is stored as failed.
+/// Publishes every kind of bad input, then checks each was refused for its reason, or stored and
+/// flagged, and that good readings around them were not disturbed.
+async fn malformed_inputs(hub: &Hub, broker: u16) {
+    let p = Publisher::connect(broker).await;
+    let bad: &[(&str, &[u8])] = &[
+        ("purehealth/station3/ph", b"{not json"),
+        ("purehealth/station3/ph", &[0xff, 0xfe, 0x00]),
+        ("purehealth/station3/ph", br#"{"value": 7.2, "un"#),
+        ("purehealth/station3/ph", br#"{"value": NaN}"#),
+        ("purehealth/station3/ph", b"Infinity"),
+        ("purehealth/station3/ph", br#"{"value": "7.2"}"#),
+        ("purehealth/station3/colour", b"7"),
+        ("purehealth/station3/ph", br#"{"unit":"pH"}"#),
+        ("purehealth/station3/ph", br#"{"value":7,"unit":"mg/L"}"#),
+        (
+            "purehealth/station3/ph",
+            br#"{"value":7,"timestamp":"not a time"}"#,
+        ),
+        (
+            "purehealth/station3/ph",
+            br#"{"value":7,"timestamp":"2999-01-01T00:00:00Z"}"#,
+        ),
+        ("stations/station3/telemetry", br#"{"no": "readings"}"#),
+    ];
+    for (topic, payload) in bad {
+        p.publish(topic, payload.to_vec()).await;
+    }
+    // A value of 0 is a value; impossible ones (pH 150, negative coliform) are stored as failed.
     p.publish("purehealth/station3/turbidity", r#"{"value":0}"#)
         .await;
     p.publish("purehealth/station3/ph", r#"{"value":150}"#)
         .await;
+    p.publish("purehealth/station3/fc", r#"{"value":-5}"#).await;
     let h = hub
-        .wait_health("9 messages handled", |v| {
-            v["mqtt"]["rejected_total"] == 7 && v["mqtt"]["stored"] == 2
+        .wait_health("every message handled", |v| {
+            v["mqtt"]["rejected_total"] == 12 && v["mqtt"]["stored"] == 3
         })
         .await;
     let r = &h["mqtt"]["rejected"];
-    assert_eq!(r["malformed"], 2, "{h}");
+    assert_eq!(r["malformed"], 6, "{h}");
+    assert_eq!(r["not_a_number"], 1);
     assert_eq!(r["unknown_parameter"], 1);
     assert_eq!(r["no_value"], 1);
     assert_eq!(r["unknown_unit"], 1);
     assert_eq!(r["bad_timestamp"], 2);
-    assert_eq!(h["mqtt"]["qc_flags"]["fail"], 1);
+    assert_eq!(h["mqtt"]["qc_flags"]["fail"], 2);
     let st = hub.get("/api/stations/3").await.unwrap();
     assert_eq!(st["latest"]["turbidity"]["value"], 0.0);
     assert_eq!(st["latest"]["ph"]["q"], 4);
+    assert_eq!(st["latest"]["fecal_coliform"]["q"], 4);
     let log = std::fs::read_to_string(&hub.log).unwrap();
     assert!(log.contains("unknown parameter `colour`"), "reason logged");
+}
+
+#[tokio::test]
+async fn malformed_payloads_are_counted_by_reason_and_ingest_continues() {
+    let dir = tempfile::tempdir().unwrap();
+    let hub = Hub::embedded(dir.path()).await;
+    malformed_inputs(&hub, hub.broker).await;
+}
+
+#[tokio::test]
+async fn malformed_payloads_through_mosquitto() {
+    let broker = Mosquitto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let hub = Hub::start(HubOpts {
+        data_dir: dir.path(),
+        mqtt: Some(broker.port),
+        demo: false,
+        http: None,
+        broker: None,
+        config: None,
+    })
+    .await;
+    malformed_inputs(&hub, broker.port).await;
 }
 
 #[tokio::test]
