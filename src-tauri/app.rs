@@ -40,6 +40,18 @@ async fn station_readings(
         .await
 }
 
+#[tauri::command]
+async fn station_trend(
+    core: State<'_, Core>,
+    station_id: String,
+    parameter: String,
+    from: Option<String>,
+    to: Option<String>,
+) -> Result<Value, CommandError> {
+    core.trend_json(&station_id, &parameter, from.as_deref(), to.as_deref())
+        .await
+}
+
 /// Hub address, so the window can show where LAN devices should connect.
 #[tauri::command]
 fn hub_info(running: State<'_, Mutex<Option<Running>>>) -> Value {
@@ -62,7 +74,12 @@ pub fn run() -> Result<(), AppError> {
     let app = tauri::Builder::default()
         .manage(core.clone())
         .manage(Mutex::new(Some(running)))
-        .invoke_handler(tauri::generate_handler![list_stations, station_readings, hub_info])
+        .invoke_handler(tauri::generate_handler![
+            list_stations,
+            station_readings,
+            station_trend,
+            hub_info
+        ])
         .setup(move |app| {
             let handle = app.handle().clone();
             let mut rx = core.subscribe();

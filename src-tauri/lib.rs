@@ -40,6 +40,7 @@ pub mod quality;
 pub mod runtime;
 pub mod stats;
 pub mod store;
+pub mod trend;
 pub mod units;
 pub mod wqi;
 

@@ -46,6 +46,7 @@ pub fn router(state: HubState) -> Router {
         .route("/api/stations", get(api::stations))
         .route("/api/stations/{id}", get(api::station))
         .route("/api/stations/{id}/readings", get(api::readings))
+        .route("/api/stations/{id}/trend", get(api::trend))
         .fallback(assets::serve)
         .with_state(state)
 }

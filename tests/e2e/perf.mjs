@@ -127,11 +127,11 @@ function instrument() {
     constructor(...a) {
       super(...a);
       this.addEventListener('message', (ev) => {
+        if (typeof ev.data !== 'string' || !ev.data.includes('"type":"station_update"')) return;
         P.wsFrames += 1;
-        if (typeof ev.data !== 'string' || !ev.data.startsWith('{"data"')) return;
-        // cheap field extraction (keys are alphabetical, see docs/PROTOCOL.md)
+        // cheap field extraction; key order is not fixed, but data.station_id is always a string
         const seq = /"seq":(\d+)/.exec(ev.data);
-        const id = /"station_id":"([^"]+)"/.exec(ev.data);
+        const id = /"station_id":"([^"]+)"/.exec(ev.data); // data.station_id is always a string
         if (seq && id) P.recv.set(id[1], { seq: Number(seq[1]), t: performance.now() });
       });
     }

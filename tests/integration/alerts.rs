@@ -195,3 +195,39 @@ async fn climatology_learned_from_stored_history_survives_a_restart() {
     assert_eq!(u["data"]["qc_flag"], 3, "{u}");
     assert_eq!(u["data"]["qc_tests"], json!(["climatology"]));
 }
+
+#[tokio::test]
+async fn trend_over_daily_medians() {
+    let dir = tempfile::tempdir().unwrap();
+    let hub = Hub::embedded(dir.path()).await;
+    let p = Publisher::connect(hub.broker).await;
+    // Thirty days of BOD rising 0.1 mg/L per day, four readings a day.
+    for day in 0..30 {
+        for h in [0, 6, 12, 18] {
+            let t = chrono::DateTime::parse_from_rfc3339("2025-03-01T00:00:00Z").unwrap()
+                + chrono::Duration::days(day)
+                + chrono::Duration::hours(h);
+            let v = 2.0 + 0.1 * day as f64 + 0.01 * h as f64;
+            p.publish(
+                "purehealth/river-8/bod",
+                json!({"value": v, "timestamp": t.to_rfc3339()}).to_string(),
+            )
+            .await;
+        }
+    }
+    hub.wait_health("120 stored", |v| v["db"]["readings"] == 120)
+        .await;
+    let r = hub
+        .get("/api/stations/river-8/trend?parameter=bod&from=2025-03-01T00:00:00Z&to=2025-04-01T00:00:00Z")
+        .await
+        .unwrap();
+    assert_eq!(r["days"], 30, "{r}");
+    assert_eq!(r["trend"], "increasing");
+    assert!(
+        (r["sen_slope_per_day"].as_f64().unwrap() - 0.1).abs() < 1e-9,
+        "{r}"
+    );
+    assert!(r["p_value"].as_f64().unwrap() < 1e-6);
+    let (status, body) = hub.get_status("/api/stations/river-8/trend").await;
+    assert_eq!((status, body["kind"].as_str()), (400, Some("bad_request")));
+}

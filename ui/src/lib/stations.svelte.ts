@@ -168,8 +168,8 @@ export class StationStore {
   }
 
   #sort() {
-    // Sorted on plain snapshots: comparing through the $state proxies costs a signal read per access.
-    const rows = Object.values($state.snapshot(this.byId)).map((s) => ({ id: s.id, name: s.name }));
+    // Read each name once: comparing through the $state proxies costs a signal read per access.
+    const rows = Object.values(this.byId).map((s) => ({ id: s.id, name: s.name }));
     this.order = rows.sort((a, b) => collator.compare(a.name, b.name) || collator.compare(a.id, b.id)).map((s) => s.id);
   }
 
