@@ -263,16 +263,26 @@ impl Core {
     }
 }
 
+/// A series reduced to daily medians of its usable values (QC pass/suspect).
+struct Daily {
+    key: StationKey,
+    parameter: Parameter,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    /// (days since 1970-01-01, median), in day order.
+    days: Vec<(i64, f64)>,
+}
+
 impl Core {
-    /// Mann-Kendall trend and Sen's slope over daily medians of one series (usable values
-    /// only), default window the last 365 days.
-    pub async fn trend_json(
+    /// Daily medians of one series; default window the last 365 days. Daily aggregation keeps
+    /// serial correlation in dense sensor data from inflating trend significance.
+    async fn daily(
         &self,
         raw_id: &str,
         parameter: &str,
         from: Option<&str>,
         to: Option<&str>,
-    ) -> Result<Value, CommandError> {
+    ) -> Result<Daily, CommandError> {
         let key = self
             .resolve(raw_id)
             .ok_or_else(|| CommandError::UnknownStation(raw_id.chars().take(64).collect()))?;
@@ -297,34 +307,54 @@ impl Core {
                 100_000,
             )
             .await?;
-        // Daily medians: serial correlation in dense sensor data would inflate significance.
-        let mut days: std::collections::BTreeMap<i64, Vec<f64>> = Default::default();
+        let mut by_day: std::collections::BTreeMap<i64, Vec<f64>> = Default::default();
         for pt in points.iter().filter(|pt| QcFlag::from_code(pt.qc).usable()) {
-            days.entry(pt.ts_ms.div_euclid(86_400_000))
+            by_day
+                .entry(pt.ts_ms.div_euclid(86_400_000))
                 .or_default()
                 .push(pt.value);
         }
-        let (t, x): (Vec<f64>, Vec<f64>) = days
+        let days = by_day
             .into_iter()
             .map(|(d, mut v)| {
                 v.sort_by(f64::total_cmp);
                 let m = v.len() / 2;
-                let med = if v.len() % 2 == 1 {
-                    v[m]
-                } else {
-                    (v[m - 1] + v[m]) / 2.0
-                };
-                (d as f64, med)
+                (
+                    d,
+                    if v.len() % 2 == 1 {
+                        v[m]
+                    } else {
+                        (v[m - 1] + v[m]) / 2.0
+                    },
+                )
             })
-            .unzip();
+            .collect();
+        Ok(Daily {
+            key,
+            parameter: p,
+            from: from_t,
+            to: to_t,
+            days,
+        })
+    }
+
+    /// Mann-Kendall trend and Sen's slope over the daily medians of one series.
+    pub async fn trend_json(
+        &self,
+        raw_id: &str,
+        parameter: &str,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> Result<Value, CommandError> {
+        let d = self.daily(raw_id, parameter, from, to).await?;
+        let (t, x): (Vec<f64>, Vec<f64>) = d.days.iter().map(|(day, v)| (*day as f64, *v)).unzip();
         let r = crate::trend::mann_kendall(&t, &x, 0.05);
-        let slope = crate::live::finite(r.slope);
         Ok(json!({
-            "station_id": key.id,
-            "parameter": p.as_str(),
-            "unit": p.canonical_unit(),
-            "from": fmt_time(from_t),
-            "to": fmt_time(to_t),
+            "station_id": d.key.id,
+            "parameter": d.parameter.as_str(),
+            "unit": d.parameter.canonical_unit(),
+            "from": fmt_time(d.from),
+            "to": fmt_time(d.to),
             "method": "mann_kendall_daily_medians",
             "days": r.n,
             "trend": r.trend,
@@ -332,9 +362,37 @@ impl Core {
             "z": crate::live::finite(r.z),
             "tau": crate::live::finite(r.tau),
             "s": r.s,
-            "sen_slope_per_day": slope,
+            "sen_slope_per_day": crate::live::finite(r.slope),
             "sen_slope_per_year": crate::live::finite(r.slope * 365.25),
             "alpha": 0.05,
+        }))
+    }
+
+    /// Days whose median departs from the local seasonal baseline (robust median/MAD score).
+    pub async fn anomalies_json(
+        &self,
+        raw_id: &str,
+        parameter: &str,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> Result<Value, CommandError> {
+        let d = self.daily(raw_id, parameter, from, to).await?;
+        let found: Vec<Value> = crate::anomaly::detect(&d.days)
+            .into_iter()
+            .map(|a| {
+                let date = from_ms(a.day * 86_400_000).date_naive().to_string();
+                json!({"date": date, "value": a.value, "baseline": a.baseline, "score": a.score, "severity": a.severity})
+            })
+            .collect();
+        Ok(json!({
+            "station_id": d.key.id,
+            "parameter": d.parameter.as_str(),
+            "unit": d.parameter.canonical_unit(),
+            "from": fmt_time(d.from),
+            "to": fmt_time(d.to),
+            "method": "daily_median_residual_mad",
+            "days": d.days.len(),
+            "anomalies": found,
         }))
     }
 }

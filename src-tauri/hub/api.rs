@@ -89,6 +89,20 @@ pub async fn trend(
         .map(Json)
 }
 
+pub async fn anomalies(
+    State(s): State<HubState>,
+    Path(id): Path<String>,
+    Query(q): Query<ReadingsQuery>,
+) -> Result<Json<Value>, CommandError> {
+    let parameter = q.parameter.ok_or_else(|| {
+        CommandError::BadRequest("query parameter `parameter` is required".into())
+    })?;
+    s.core
+        .anomalies_json(&id, &parameter, q.from.as_deref(), q.to.as_deref())
+        .await
+        .map(Json)
+}
+
 pub async fn readings(
     State(s): State<HubState>,
     Path(id): Path<String>,

@@ -47,6 +47,7 @@ pub fn router(state: HubState) -> Router {
         .route("/api/stations/{id}", get(api::station))
         .route("/api/stations/{id}/readings", get(api::readings))
         .route("/api/stations/{id}/trend", get(api::trend))
+        .route("/api/stations/{id}/anomalies", get(api::anomalies))
         .fallback(assets::serve)
         .with_state(state)
 }

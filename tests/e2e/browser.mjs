@@ -135,6 +135,11 @@ async function getJson(url) {
 }
 
 const rows = page.locator('[data-testid=station-row]');
+// The overview is virtualised: only rows near the viewport are in the DOM, so list sizes are read from
+// the count line (`data-shown` = stations passing search and filters, `data-total` = all stations).
+const countAttr = async (name) => Number(await page.getByTestId('station-count').getAttribute(name));
+const waitShown = (n) =>
+  page.waitForFunction((n) => document.querySelector('[data-testid=station-count]')?.getAttribute('data-shown') === String(n), n, { timeout: 5_000 });
 
 try {
   const opened = await step('open page', async () => {
@@ -152,7 +157,10 @@ try {
 
   const haveRows = await step('station rows rendered', async () => {
     await rows.first().waitFor({ state: 'visible', timeout: 15_000 });
-    return `${await rows.count()} station(s)`;
+    const total = await countAttr('data-total');
+    const rendered = await rows.count();
+    if (rendered < 1 || rendered > total) throw new Error(`${rendered} rows rendered for ${total} stations`);
+    return `${total} station(s), ${rendered} row(s) in the DOM`;
   });
   if (!haveRows) throw new Error('abort');
 
@@ -183,23 +191,25 @@ try {
   await shot('list-light.png');
 
   await step('filter chips: class', async () => {
-    const total = await rows.count();
+    const total = await countAttr('data-total');
     const classes = await page.locator('[data-testid=station-row] [data-testid=station-class]').evaluateAll((els) => els.map((e) => e.getAttribute('data-class')));
     const cls = classes.find((c) => c) || 'none';
-    const want = classes.filter((c) => (c || 'none') === cls).length;
+    const api = await getJson(`${base}/api/stations`);
+    const want = api.filter((s) => (s.class || 'none') === cls).length;
     await page.getByTestId(`filter-class-${cls}`).click();
     await page.waitForFunction(
       ([cls, want]) => {
+        const shown = document.querySelector('[data-testid=station-count]')?.getAttribute('data-shown');
         const r = [...document.querySelectorAll('[data-testid=station-row] [data-testid=station-class]')].map((e) => e.getAttribute('data-class') || 'none');
-        return r.length === want && r.every((c) => c === cls);
+        return shown === String(want) && r.length === Math.min(want, r.length) && r.length > 0 && r.every((c) => c === cls);
       },
       [cls, want],
       { timeout: 5_000 },
     );
     await page.getByTestId('filter-status-offline').click();
-    const offline = await rows.count();
+    const offline = await countAttr('data-shown');
     await page.getByTestId('filter-clear').click();
-    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=station-row]').length === n, total, { timeout: 5_000 });
+    await waitShown(total);
     return `class ${cls} → ${want} of ${total}; + offline → ${offline}; cleared → ${total}`;
   });
 
@@ -216,14 +226,16 @@ try {
   await step('offline badge matches the API', async () => {
     const api = await getJson(`${base}/api/stations`);
     if (!api.some((s) => 'online' in s)) return 'hub sends no `online` yet (skipped)';
-    const want = api.filter((s) => s.online === false).map((s) => s.id).sort();
+    // Only the rendered rows can be checked (the list is virtualised).
+    const rendered = new Set(await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-station-id'))));
+    const want = api.filter((s) => s.online === false && rendered.has(s.id)).map((s) => s.id).sort();
     const got = await page.locator('[data-testid=station-row]:has([data-testid=station-offline])').evaluateAll((els) => els.map((e) => e.getAttribute('data-station-id')).sort());
     if (want.join() !== got.join()) throw new Error(`API offline [${want}] vs badges [${got}]`);
     return `${got.length} offline`;
   });
 
   await step('search filters the list', async () => {
-    const total = await rows.count();
+    const total = await countAttr('data-total');
     const first = rows.first();
     const id = await first.getAttribute('data-station-id');
     const name = (await first.locator('.name').textContent())?.trim() ?? '';
@@ -237,12 +249,32 @@ try {
       id,
       { timeout: 5_000 },
     );
-    const byId = await rows.count();
+    const byId = await countAttr('data-shown');
     await search.fill('zz-no-such-station-zz');
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=station-row]').length === 0, null, { timeout: 5_000 });
+    await waitShown(0);
+    await page.getByTestId('station-empty').waitFor({ state: 'visible', timeout: 5_000 });
     await search.fill('');
-    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=station-row]').length === n, total, { timeout: 5_000 });
+    await waitShown(total);
+    await rows.first().waitFor({ state: 'visible', timeout: 5_000 });
     return `"${id}" → ${byId} of ${total}; nonsense → 0; cleared → ${total} (first row "${name}")`;
+  });
+
+  await step('long lists are virtualised: scrolling reaches the last station', async () => {
+    const shown = await countAttr('data-shown');
+    const rendered = await rows.count();
+    if (rendered >= shown) return `all ${shown} row(s) rendered (the list fits the window)`;
+    await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+    await page.waitForFunction(
+      (n) => document.querySelector('[data-testid=station-list] li:last-child')?.getAttribute('aria-posinset') === String(n),
+      shown,
+      { timeout: 5_000 },
+    );
+    const inDom = await rows.count();
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.waitForFunction(() => document.querySelector('[data-testid=station-list] li')?.getAttribute('aria-posinset') === '1', null, { timeout: 5_000 });
+    if (inDom > 200) throw new Error(`${inDom} rows in the DOM at the end of a ${shown}-row list`);
+    return `${shown} stations, ${rendered} rows in the DOM at the top, ${inDom} at the end`;
   });
 
   const inView = await step('open station view with a chart', async () => {

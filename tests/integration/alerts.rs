@@ -231,3 +231,35 @@ async fn trend_over_daily_medians() {
     let (status, body) = hub.get_status("/api/stations/river-8/trend").await;
     assert_eq!((status, body["kind"].as_str()), (400, Some("bad_request")));
 }
+
+#[tokio::test]
+async fn anomalies_in_daily_medians() {
+    let dir = tempfile::tempdir().unwrap();
+    let hub = Hub::embedded(dir.path()).await;
+    let p = Publisher::connect(hub.broker).await;
+    // Sixty days of DO around 7 mg/L with a small wobble, and one day crashing to 2 mg/L.
+    for day in 0..60i64 {
+        let t = chrono::DateTime::parse_from_rfc3339("2025-01-01T12:00:00Z").unwrap()
+            + chrono::Duration::days(day);
+        let v = if day == 40 {
+            2.0
+        } else {
+            7.0 + ((day * 37) % 7) as f64 * 0.05
+        };
+        p.publish(
+            "purehealth/lake-9/do",
+            json!({"value": v, "timestamp": t.to_rfc3339()}).to_string(),
+        )
+        .await;
+    }
+    hub.wait_health("60 stored", |v| v["db"]["readings"] == 60)
+        .await;
+    let r = hub
+        .get("/api/stations/lake-9/anomalies?parameter=do&from=2025-01-01T00:00:00Z&to=2025-03-15T00:00:00Z")
+        .await
+        .unwrap();
+    let found = r["anomalies"].as_array().unwrap();
+    assert_eq!(found.len(), 1, "{r}");
+    assert_eq!(found[0]["date"], "2025-02-10");
+    assert_eq!(found[0]["severity"], "critical");
+}

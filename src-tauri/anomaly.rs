@@ -1,0 +1,156 @@
+//! Anomalies in a daily series: each day's residual from a local seasonal baseline (the median
+//! of the surrounding ±15 days, narrowed symmetrically near the ends, the day itself excluded), scored
+//! robustly against all residuals with the median and MAD (modified z-score, Iglewicz & Hoaglin).
+//! No population z-score over a whole series: one bad week cannot hide another.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// |score| ≥ 3.5 (the usual modified-z cut-off).
+    Low,
+    /// |score| ≥ 5.
+    High,
+    /// |score| ≥ 8.
+    Critical,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Anomaly {
+    /// Day number (days since 1970-01-01) of the anomalous daily value.
+    pub day: i64,
+    pub value: f64,
+    pub baseline: f64,
+    /// Modified z-score of the residual: 0.6745 · (r − median(r)) / MAD(r).
+    pub score: f64,
+    pub severity: Severity,
+}
+
+/// Half-width of the baseline window, days.
+pub const WINDOW_DAYS: i64 = 15;
+/// Fewest neighbours a baseline needs.
+const MIN_NEIGHBOURS: usize = 5;
+/// Days within this distance of either end of the series are not scored.
+const MIN_HALF_WINDOW: i64 = 3;
+
+fn median(v: &mut [f64]) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let m = v.len() / 2;
+    Some(if v.len() % 2 == 1 {
+        v[m]
+    } else {
+        (v[m - 1] + v[m]) / 2.0
+    })
+}
+
+/// Detects anomalies in daily values `(day, value)` (usable values only, any order).
+pub fn detect(days: &[(i64, f64)]) -> Vec<Anomaly> {
+    let mut pts: Vec<(i64, f64)> = days
+        .iter()
+        .copied()
+        .filter(|(_, v)| v.is_finite())
+        .collect();
+    pts.sort_by_key(|p| p.0);
+    let (Some(first), Some(last)) = (pts.first().map(|p| p.0), pts.last().map(|p| p.0)) else {
+        return Vec::new();
+    };
+    let mut residuals = Vec::with_capacity(pts.len());
+    for (i, &(d, v)) in pts.iter().enumerate() {
+        // A symmetric window, narrowed near the ends, so a seasonal slope does not bias the
+        // baseline; days too close to an end are not scored.
+        let half = WINDOW_DAYS.min(d - first).min(last - d);
+        if half < MIN_HALF_WINDOW {
+            continue;
+        }
+        let mut near: Vec<f64> = pts
+            .iter()
+            .enumerate()
+            .filter(|(j, (dj, _))| *j != i && (dj - d).abs() <= half)
+            .map(|(_, p)| p.1)
+            .collect();
+        if near.len() >= MIN_NEIGHBOURS
+            && let Some(b) = median(&mut near)
+        {
+            residuals.push((d, v, b, v - b));
+        }
+    }
+    let mut r: Vec<f64> = residuals.iter().map(|x| x.3).collect();
+    let Some(med) = median(&mut r) else {
+        return Vec::new();
+    };
+    let mut dev: Vec<f64> = residuals.iter().map(|x| (x.3 - med).abs()).collect();
+    let Some(mad) = median(&mut dev) else {
+        return Vec::new();
+    };
+    if mad <= 0.0 {
+        return Vec::new();
+    }
+    residuals
+        .into_iter()
+        .filter_map(|(day, value, baseline, res)| {
+            let score = 0.6745 * (res - med) / mad;
+            let severity = match score.abs() {
+                s if s >= 8.0 => Severity::Critical,
+                s if s >= 5.0 => Severity::High,
+                s if s >= 3.5 => Severity::Low,
+                _ => return None,
+            };
+            Some(Anomaly {
+                day,
+                value,
+                baseline,
+                score,
+                severity,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A year of daily DO with a seasonal cycle and small day-to-day noise.
+    fn seasonal_year() -> Vec<(i64, f64)> {
+        (0..365)
+            .map(|d| {
+                let season = 8.0 + 2.0 * (2.0 * std::f64::consts::PI * d as f64 / 365.0).sin();
+                let noise = ((d * 7919) % 13) as f64 / 13.0 * 0.2 - 0.1;
+                (20_000 + d, season + noise)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_seasonal_cycle_alone_is_not_anomalous() {
+        assert!(detect(&seasonal_year()).is_empty());
+    }
+
+    #[test]
+    fn a_fish_kill_day_is_found_and_graded() {
+        let mut s = seasonal_year();
+        s[200].1 -= 4.0; // a sudden DO crash
+        s[100].1 += 0.6;
+        let found = detect(&s);
+        let crash = found
+            .iter()
+            .find(|a| a.day == 20_200)
+            .expect("the crash is found");
+        assert_eq!(crash.severity, Severity::Critical);
+        assert!(crash.score < 0.0);
+        assert!(
+            found.iter().all(|a| a.day == 20_200 || a.day == 20_100),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn too_little_data_gives_nothing() {
+        assert!(detect(&[(1, 5.0), (2, 9.0), (3, 5.0)]).is_empty());
+        assert!(detect(&[]).is_empty());
+    }
+}
