@@ -214,3 +214,30 @@ describe('limits, profile and online state', () => {
     expect(store.byId.a.online).toBe(true);
   });
 });
+
+describe('StationStore batching', () => {
+  it('applies live messages once per scheduled flush, in order', async () => {
+    let handler: ((m: HubMessage) => void) | null = null;
+    const flushes: (() => void)[] = [];
+    const store = new StationStore({
+      listStations: async () => [station('a')],
+      subscribe: (h) => {
+        handler = h;
+        return () => (handler = null);
+      },
+      schedule: (f) => flushes.push(f),
+    });
+    store.start();
+    await vi.waitFor(() => expect(store.loading).toBe(false));
+    handler!(update({ station_id: 'a', timestamp: '2026-11-27T10:06:00Z', wqi: 50, seq: 1 }));
+    handler!(update({ station_id: 'a', timestamp: '2026-11-27T10:07:00Z', wqi: 60, seq: 2 }));
+    expect(store.byId.a.seq).toBe(0);
+    expect(flushes.length).toBe(1);
+    flushes[0]();
+    expect(store.byId.a.seq).toBe(2);
+    expect(store.byId.a.wqi).toBe(60);
+    expect(store.latestUpdate).toBe('2026-11-27T10:07:00Z');
+    handler!(update({ station_id: 'a', wqi: 70, seq: 3 }));
+    expect(flushes.length).toBe(2);
+  });
+});
