@@ -215,15 +215,16 @@ impl Core {
         self.live().stations().count()
     }
 
-    /// One series as `{"station_id", "parameter", "unit", "points": [{"t","v","q"}]}`.
-    /// Defaults to the last 24 hours; at most 10,000 points (the newest).
-    pub async fn readings_json(
+    /// Validates the arguments every series query takes: a known station, a known parameter and
+    /// an RFC 3339 window (default: `span` up to now).
+    fn series_args(
         &self,
         raw_id: &str,
         parameter: &str,
         from: Option<&str>,
         to: Option<&str>,
-    ) -> Result<Value, CommandError> {
+        span: chrono::Duration,
+    ) -> Result<(StationKey, Parameter, DateTime<Utc>, DateTime<Utc>), CommandError> {
         let key = self
             .resolve(raw_id)
             .ok_or_else(|| CommandError::UnknownStation(raw_id.chars().take(64).collect()))?;
@@ -234,10 +235,24 @@ impl Core {
             ))
         })?;
         let to_t = parse_bound("to", to)?.unwrap_or_else(Utc::now);
-        let from_t = parse_bound("from", from)?.unwrap_or(to_t - chrono::Duration::hours(24));
+        let from_t = parse_bound("from", from)?.unwrap_or(to_t - span);
         if from_t > to_t {
             return Err(CommandError::BadRequest("`from` is after `to`".into()));
         }
+        Ok((key, p, from_t, to_t))
+    }
+
+    /// One series as `{"station_id", "parameter", "unit", "points": [{"t","v","q"}]}`.
+    /// Defaults to the last 24 hours; at most 10,000 points (the newest).
+    pub async fn readings_json(
+        &self,
+        raw_id: &str,
+        parameter: &str,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> Result<Value, CommandError> {
+        let (key, p, from_t, to_t) =
+            self.series_args(raw_id, parameter, from, to, chrono::Duration::hours(24))?;
         let points = self
             .store
             .series(
@@ -283,20 +298,8 @@ impl Core {
         from: Option<&str>,
         to: Option<&str>,
     ) -> Result<Daily, CommandError> {
-        let key = self
-            .resolve(raw_id)
-            .ok_or_else(|| CommandError::UnknownStation(raw_id.chars().take(64).collect()))?;
-        let p = Parameter::parse(parameter).ok_or_else(|| {
-            CommandError::BadRequest(format!(
-                "unknown parameter `{}`",
-                parameter.chars().take(40).collect::<String>()
-            ))
-        })?;
-        let to_t = parse_bound("to", to)?.unwrap_or_else(Utc::now);
-        let from_t = parse_bound("from", from)?.unwrap_or(to_t - chrono::Duration::days(365));
-        if from_t > to_t {
-            return Err(CommandError::BadRequest("`from` is after `to`".into()));
-        }
+        let (key, p, from_t, to_t) =
+            self.series_args(raw_id, parameter, from, to, chrono::Duration::days(365))?;
         let points = self
             .store
             .series(

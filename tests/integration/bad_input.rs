@@ -67,15 +67,7 @@ async fn malformed_payloads_are_counted_by_reason_and_ingest_continues() {
 async fn malformed_payloads_through_mosquitto() {
     let broker = Mosquitto::start();
     let dir = tempfile::tempdir().unwrap();
-    let hub = Hub::start(HubOpts {
-        data_dir: dir.path(),
-        mqtt: Some(broker.port),
-        demo: false,
-        http: None,
-        broker: None,
-        config: None,
-    })
-    .await;
+    let hub = Hub::with_broker(dir.path(), broker.port).await;
     malformed_inputs(&hub, broker.port).await;
 }
 

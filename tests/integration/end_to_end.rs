@@ -115,15 +115,7 @@ async fn embedded_broker_reading_arrives_as_station_update_with_wqi() {
 async fn mosquitto_reading_arrives_as_station_update_with_wqi() {
     let broker = Mosquitto::start();
     let dir = tempfile::tempdir().unwrap();
-    let hub = Hub::start(HubOpts {
-        data_dir: dir.path(),
-        mqtt: Some(broker.port),
-        demo: false,
-        http: None,
-        broker: None,
-        config: None,
-    })
-    .await;
+    let hub = Hub::with_broker(dir.path(), broker.port).await;
     reading_reaches_client(&hub, broker.port).await;
 }
 

@@ -45,15 +45,7 @@ async fn senml_and_batches_through_the_embedded_broker() {
 async fn senml_and_batches_through_mosquitto() {
     let broker = Mosquitto::start();
     let dir = tempfile::tempdir().unwrap();
-    let hub = Hub::start(HubOpts {
-        data_dir: dir.path(),
-        mqtt: Some(broker.port),
-        demo: false,
-        http: None,
-        broker: None,
-        config: None,
-    })
-    .await;
+    let hub = Hub::with_broker(dir.path(), broker.port).await;
     formats_arrive(&hub, broker.port).await;
 }
 
@@ -62,15 +54,7 @@ async fn a_one_mebibyte_payload_is_refused_and_ingest_continues() {
     // mosquitto forwards any size; the hub must refuse it without losing its session to it.
     let broker = Mosquitto::start();
     let dir = tempfile::tempdir().unwrap();
-    let hub = Hub::start(HubOpts {
-        data_dir: dir.path(),
-        mqtt: Some(broker.port),
-        demo: false,
-        http: None,
-        broker: None,
-        config: None,
-    })
-    .await;
+    let hub = Hub::with_broker(dir.path(), broker.port).await;
     let p = Publisher::connect(broker.port).await;
     let mut big = b"{\"value\": 7, \"pad\": \"".to_vec();
     big.extend(std::iter::repeat_n(b'x', 1024 * 1024));

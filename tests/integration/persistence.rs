@@ -130,15 +130,7 @@ async fn sigkill_mid_stream_loses_nothing_and_stores_nothing_twice() {
 async fn broker_restart_mid_stream_loses_nothing() {
     let mut broker = Mosquitto::start();
     let dir = tempfile::tempdir().unwrap();
-    let hub = Hub::start(HubOpts {
-        data_dir: dir.path(),
-        mqtt: Some(broker.port),
-        demo: false,
-        http: None,
-        broker: None,
-        config: None,
-    })
-    .await;
+    let hub = Hub::with_broker(dir.path(), broker.port).await;
     let p = Publisher::connect(broker.port).await;
     publish_series(&p.client, "purehealth/station12/ph", 500, 0).await;
     hub.wait_health("first half stored", |v| v["db"]["readings"] == 500)

@@ -98,6 +98,19 @@ impl Hub {
         .await
     }
 
+    /// A hub subscribed to an external broker (mosquitto) on `port`.
+    pub async fn with_broker(data_dir: &Path, port: u16) -> Hub {
+        Hub::start(HubOpts {
+            data_dir,
+            mqtt: Some(port),
+            demo: false,
+            http: None,
+            broker: None,
+            config: None,
+        })
+        .await
+    }
+
     /// As [`Hub::embedded`], with the demo feed running in-process.
     pub async fn demo(data_dir: &Path) -> Hub {
         Hub::start(HubOpts {
