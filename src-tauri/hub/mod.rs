@@ -49,6 +49,9 @@ pub fn router(state: HubState) -> Router {
         .route("/api/stations/{id}/trend", get(api::trend))
         .route("/api/stations/{id}/anomalies", get(api::anomalies))
         .fallback(assets::serve)
+        // JSON and the UI bundle compress ~10× (the 5,000-station list is ~6 MB raw); WebSocket
+        // upgrades are not compressed.
+        .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state)
 }
 

@@ -158,3 +158,26 @@ async fn sigterm_shuts_down_cleanly() {
     let status = hub.terminate();
     assert!(status.success(), "exit status {status:?}");
 }
+
+#[tokio::test]
+async fn http_responses_are_gzip_compressed_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let hub = Hub::demo(dir.path()).await;
+    let client = reqwest::Client::new();
+    let r = client
+        .get(hub.url("/api/stations"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.headers()
+            .get("content-encoding")
+            .map(|v| v.to_str().unwrap()),
+        Some("gzip")
+    );
+    // And the WebSocket upgrade still works through the compression layer.
+    let (_ws, hello) = hub.ws_ready("/ws").await;
+    assert_eq!(hello["type"], "connected");
+}
