@@ -52,6 +52,33 @@ async fn station_trend(
         .await
 }
 
+#[tauri::command]
+async fn list_alerts(core: State<'_, Core>, state: Option<String>) -> Result<Value, CommandError> {
+    core.alerts_json(state.as_deref()).await
+}
+
+#[tauri::command]
+async fn ack_alert(
+    core: State<'_, Core>,
+    id: i64,
+    by: Option<String>,
+    note: Option<String>,
+) -> Result<Value, CommandError> {
+    core.act_on_alarm(id, by.as_deref(), note.as_deref(), false)
+        .await
+}
+
+#[tauri::command]
+async fn resolve_alert(
+    core: State<'_, Core>,
+    id: i64,
+    by: Option<String>,
+    note: Option<String>,
+) -> Result<Value, CommandError> {
+    core.act_on_alarm(id, by.as_deref(), note.as_deref(), true)
+        .await
+}
+
 /// Hub address, so the window can show where LAN devices should connect.
 #[tauri::command]
 fn hub_info(running: State<'_, Mutex<Option<Running>>>) -> Value {
@@ -78,6 +105,9 @@ pub fn run() -> Result<(), AppError> {
             list_stations,
             station_readings,
             station_trend,
+            list_alerts,
+            ack_alert,
+            resolve_alert,
             hub_info
         ])
         .setup(move |app| {

@@ -10,6 +10,10 @@ use thiserror::Error;
 pub enum CommandError {
     #[error("unknown station `{0}`")]
     UnknownStation(String),
+    #[error("no active alarm {0}")]
+    UnknownAlarm(i64),
+    #[error("{0}")]
+    Conflict(String),
     #[error("{0}")]
     BadRequest(String),
     #[error(transparent)]
@@ -19,7 +23,8 @@ pub enum CommandError {
 impl CommandError {
     pub fn kind(&self) -> &'static str {
         match self {
-            CommandError::UnknownStation(_) => "not_found",
+            CommandError::UnknownStation(_) | CommandError::UnknownAlarm(_) => "not_found",
+            CommandError::Conflict(_) => "conflict",
             CommandError::BadRequest(_) => "bad_request",
             CommandError::Store(_) => "storage",
         }

@@ -26,6 +26,7 @@
 //!
 //! Core modules never import Tauri; the headless build has no GTK/WebKit dependency.
 
+pub mod alarms;
 pub mod anomaly;
 pub mod cli;
 pub mod config;

@@ -149,6 +149,8 @@ pub struct LiveState {
     setups: HashMap<String, StationSetup>,
     /// Monthly statistics per series, for the climatology test.
     climate: HashMap<(String, Parameter), qc::MonthlyStats>,
+    /// Active alarms (the workflow state; persisted by the pipeline).
+    pub alarms: crate::alarms::AlarmBook,
 }
 
 /// What the config file says about one station.

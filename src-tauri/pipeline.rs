@@ -2,10 +2,12 @@
 //! and publish `station_update` / `alert` frames. Frames are serialised once and fanned out
 //! as `Arc<str>` to every hub client and the desktop window.
 
+use crate::alarms::{Alarm, AlarmBook, Event, State as AlarmState};
 use crate::error::CommandError;
 use crate::hub::messages;
 use crate::live::{Latest, LiveState, WatchdogConfig, from_ms};
 use crate::model::{Parameter, QcFlag, Reading, SourceKind, StationKey, fmt_time};
+use crate::quality::{self, Level};
 use crate::stats::Stats;
 use crate::store::{StationInfo, Store, StoreError};
 use chrono::{DateTime, Utc};
@@ -92,6 +94,13 @@ impl Core {
             }
             live.configure(&s.key, s.setup.clone());
         }
+        let active: Vec<Alarm> = store
+            .alarms(None, usize::MAX >> 1)
+            .await?
+            .into_iter()
+            .filter(|a| a.state != AlarmState::Resolved)
+            .collect();
+        live.alarms = AlarmBook::restore(active, store.max_alarm_id().await?);
         let (tx, _) = broadcast::channel(FANOUT_CAPACITY);
         Ok(Core {
             store,
@@ -133,6 +142,7 @@ impl Core {
         }
         let (readings, flags) = self.store.insert_readings(readings).await?;
         let mut frames = Vec::new();
+        let mut alarm_changes = Vec::new();
         let mut new = 0;
         {
             let mut live = self.live();
@@ -145,6 +155,15 @@ impl Core {
                 self.stats.stored.fetch_add(1, Ordering::Relaxed);
                 self.stats.qc(r.qc.code());
                 let change = live.apply(r);
+                // Alarms follow every usable newest reading (not only level changes), so one
+                // resolved by hand while the condition persists reopens with the next reading.
+                let graded = (change.is_latest && r.qc.usable())
+                    .then(|| quality::grade(r.parameter, r.value))
+                    .flatten();
+                let alarm_change = graded.as_ref().and_then(|f| {
+                    live.alarms
+                        .on_finding(&r.station.id, f, quality::LEGACY_PROFILE, r.observed_at)
+                });
                 let Some(st) = live.get(&r.station.id) else {
                     continue;
                 };
@@ -159,13 +178,27 @@ impl Core {
                     st.key.id.clone(),
                     messages::station_update(st, r, change.seq),
                 ));
+                let alarm = alarm_change.as_ref().map(|c| &c.0);
                 for (finding, prev) in &change.transitions {
                     frames.push((
                         st.key.id.clone(),
-                        messages::alert(st, finding, *prev, r).to_string(),
+                        messages::alert(st, finding, *prev, r, alarm).to_string(),
                     ));
                 }
+                if let (true, Some((a, Event::Raised)), Some(f)) =
+                    (change.transitions.is_empty(), &alarm_change, &graded)
+                {
+                    frames.push((
+                        st.key.id.clone(),
+                        messages::alert(st, f, Level::Ok, r, Some(a)).to_string(),
+                    ));
+                }
+                alarm_changes.extend(alarm_change);
             }
+        }
+        // Written before announced: an alarm a client sees is one a restart still has.
+        if let Err(e) = self.store.save_alarms(alarm_changes).await {
+            tracing::error!(error = %e, "could not store alarm changes");
         }
         for (station, frame) in frames {
             // No receivers is fine: nobody is watching right now.
@@ -175,6 +208,78 @@ impl Core {
             });
         }
         Ok(new)
+    }
+
+    /// Alarms in a state (`open`, `acknowledged`, `resolved`; all when None), newest first.
+    pub async fn alerts_json(&self, state: Option<&str>) -> Result<Value, CommandError> {
+        let state = match state {
+            None | Some("") => None,
+            Some(s) => Some(
+                AlarmState::parse(s)
+                    .map(AlarmState::as_str)
+                    .ok_or_else(|| {
+                        CommandError::BadRequest(format!(
+                            "state must be open, acknowledged or resolved, not `{}`",
+                            s.chars().take(20).collect::<String>()
+                        ))
+                    })?,
+            ),
+        };
+        let alarms = self.store.alarms(state, 1000).await?;
+        Ok(Value::Array(
+            alarms.iter().map(messages::alarm_json).collect(),
+        ))
+    }
+
+    /// Acknowledges (`resolve == false`) or resolves an active alarm by hand, persists it and
+    /// announces it to every client.
+    pub async fn act_on_alarm(
+        &self,
+        id: i64,
+        by: Option<&str>,
+        note: Option<&str>,
+        resolve: bool,
+    ) -> Result<Value, CommandError> {
+        let by = by
+            .map(str::trim)
+            .filter(|b| !b.is_empty())
+            .unwrap_or("operator");
+        if by.chars().count() > 64 || note.is_some_and(|n| n.chars().count() > 2000) {
+            return Err(CommandError::BadRequest(
+                "`by` is limited to 64 characters and `note` to 2000".into(),
+            ));
+        }
+        let note = note.map(str::to_string);
+        let now = Utc::now();
+        let (alarm, frame) = {
+            let mut live = self.live();
+            let result = if resolve {
+                live.alarms.resolve(id, by, note, now)
+            } else {
+                live.alarms.acknowledge(id, by, note, now)
+            };
+            let alarm = result.map_err(|e| match e {
+                crate::alarms::AlarmError::NotActive(_) => CommandError::UnknownAlarm(id),
+                other => CommandError::Conflict(other.to_string()),
+            })?;
+            let frame = live
+                .get(&alarm.station_id)
+                .map(|st| (st.key.id.clone(), messages::alarm_action(st, &alarm)));
+            (alarm, frame)
+        };
+        let event = if resolve {
+            Event::Resolved
+        } else {
+            Event::Acknowledged
+        };
+        self.store.save_alarms(vec![(alarm.clone(), event)]).await?;
+        if let Some((station, frame)) = frame {
+            let _ = self.tx.send(Outgoing {
+                station,
+                frame: frame.to_string().into(),
+            });
+        }
+        Ok(messages::alarm_json(&alarm))
     }
 
     /// One watchdog pass: stations silent for too long go offline, with an `alert` each.

@@ -14,7 +14,10 @@ use std::collections::BTreeMap;
 impl IntoResponse for CommandError {
     fn into_response(self) -> Response {
         let status = match self {
-            CommandError::UnknownStation(_) => StatusCode::NOT_FOUND,
+            CommandError::UnknownStation(_) | CommandError::UnknownAlarm(_) => {
+                StatusCode::NOT_FOUND
+            }
+            CommandError::Conflict(_) => StatusCode::CONFLICT,
             CommandError::BadRequest(_) => StatusCode::BAD_REQUEST,
             CommandError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
@@ -99,6 +102,70 @@ pub async fn anomalies(
     })?;
     s.core
         .anomalies_json(&id, &parameter, q.from.as_deref(), q.to.as_deref())
+        .await
+        .map(Json)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AlertsQuery {
+    state: Option<String>,
+}
+
+pub async fn alerts(
+    State(s): State<HubState>,
+    Query(q): Query<AlertsQuery>,
+) -> Result<Json<Value>, CommandError> {
+    s.core.alerts_json(q.state.as_deref()).await.map(Json)
+}
+
+/// Optional body of ack/resolve: `{"by": name, "note": text}`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActionBody {
+    by: Option<String>,
+    note: Option<String>,
+}
+
+fn action_body(body: &[u8]) -> Result<ActionBody, CommandError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(ActionBody::default());
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        CommandError::BadRequest(format!(
+            "body must be {{\"by\": name, \"note\": text}}: {e}"
+        ))
+    })
+}
+
+fn alarm_id(raw: &str) -> Result<i64, CommandError> {
+    raw.parse().map_err(|_| {
+        CommandError::BadRequest(format!(
+            "`{}` is not an alarm id",
+            raw.chars().take(20).collect::<String>()
+        ))
+    })
+}
+
+pub async fn ack(
+    State(s): State<HubState>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, CommandError> {
+    let b = action_body(&body)?;
+    s.core
+        .act_on_alarm(alarm_id(&id)?, b.by.as_deref(), b.note.as_deref(), false)
+        .await
+        .map(Json)
+}
+
+pub async fn resolve(
+    State(s): State<HubState>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, CommandError> {
+    let b = action_body(&body)?;
+    s.core
+        .act_on_alarm(alarm_id(&id)?, b.by.as_deref(), b.note.as_deref(), true)
         .await
         .map(Json)
 }

@@ -1,6 +1,7 @@
 //! Builders for the wire messages of seed-protocol.md: the original envelope (`type`,
 //! `station_id`, `timestamp`, one payload key) with the payload superset.
 
+use crate::alarms::Alarm;
 use crate::live::{StationState, finite};
 use crate::model::{Parameter, Reading, StationKey, fmt_time};
 use crate::quality::{Finding, Level, Validation};
@@ -184,7 +185,13 @@ struct LatestCell {
 }
 
 /// `alert` for a level transition: raised/escalated (`active_unack`) or recovered (`cleared_unack`).
-pub fn alert(st: &StationState, f: &Finding, previous: Level, r: &Reading) -> Value {
+pub fn alert(
+    st: &StationState,
+    f: &Finding,
+    previous: Level,
+    r: &Reading,
+    alarm: Option<&Alarm>,
+) -> Value {
     let p: Parameter = f.parameter;
     let (severity, state, message) = match f.level {
         Level::Ok => (
@@ -206,7 +213,7 @@ pub fn alert(st: &StationState, f: &Finding, previous: Level, r: &Reading) -> Va
     } else {
         severity
     };
-    json!({
+    let mut frame = json!({
         "type": "alert",
         "station_id": st.key.wire_id(),
         "timestamp": now(),
@@ -229,6 +236,83 @@ pub fn alert(st: &StationState, f: &Finding, previous: Level, r: &Reading) -> Va
             "station_name": st.name,
             "observed_at": fmt_time(r.observed_at),
         }
+    });
+    if let (Some(a), Some(obj)) = (alarm, frame.get_mut("alert").and_then(Value::as_object_mut)) {
+        add_alarm_fields(obj, a);
+    }
+    frame
+}
+
+fn add_alarm_fields(obj: &mut serde_json::Map<String, Value>, a: &Alarm) {
+    obj.insert("alarm_id".into(), json!(a.id));
+    obj.insert("rule_id".into(), json!(a.rule));
+    obj.insert("state".into(), json!(a.legacy_state()));
+    obj.insert("workflow_state".into(), json!(a.state.as_str()));
+    obj.insert("first_seen".into(), json!(fmt_time(a.opened_at)));
+    obj.insert("last_seen".into(), json!(fmt_time(a.updated_at)));
+    obj.insert("occurrences".into(), json!(a.occurrences));
+    obj.insert("peak_value".into(), finite(a.peak_value));
+    obj.insert("acknowledged_by".into(), json!(a.acknowledged_by));
+    obj.insert("resolved_by".into(), json!(a.resolved_by));
+    obj.insert("note".into(), json!(a.note));
+}
+
+/// `alert` for an operator action on an alarm (acknowledged or resolved by hand).
+pub fn alarm_action(st: &StationState, a: &Alarm) -> Value {
+    let p = a.parameter;
+    let message = match a.state {
+        crate::alarms::State::Acknowledged => format!(
+            "{} alarm acknowledged by {}",
+            p.label(),
+            a.acknowledged_by.as_deref().unwrap_or("?")
+        ),
+        _ => format!(
+            "{} alarm resolved by {}",
+            p.label(),
+            a.resolved_by.as_deref().unwrap_or("?")
+        ),
+    };
+    let mut alert = serde_json::Map::new();
+    alert.insert("severity".into(), json!(a.severity.as_str()));
+    alert.insert("parameter".into(), json!(p.label()));
+    alert.insert("parameter_code".into(), json!(p.as_str()));
+    alert.insert("value".into(), finite(a.last_value));
+    alert.insert("message".into(), json!(message));
+    alert.insert(
+        "basis".into(),
+        json!({"profile": a.profile, "clause": "original Phase 6 quality thresholds"}),
+    );
+    alert.insert("station_name".into(), json!(st.name));
+    add_alarm_fields(&mut alert, a);
+    json!({
+        "type": "alert",
+        "station_id": st.key.wire_id(),
+        "timestamp": now(),
+        "priority": a.severity.as_str(),
+        "alert": alert,
+    })
+}
+
+/// The REST/IPC shape of an alarm.
+pub fn alarm_json(a: &Alarm) -> Value {
+    json!({
+        "id": a.id,
+        "station_id": a.station_id,
+        "parameter": a.parameter.as_str(),
+        "rule": a.rule,
+        "profile": a.profile,
+        "severity": a.severity.as_str(),
+        "state": a.state.as_str(),
+        "opened_at": fmt_time(a.opened_at),
+        "updated_at": fmt_time(a.updated_at),
+        "last_value": finite(a.last_value),
+        "peak_value": finite(a.peak_value),
+        "occurrences": a.occurrences,
+        "acknowledged_by": a.acknowledged_by,
+        "acknowledged_at": a.acknowledged_at.map(fmt_time),
+        "resolved_by": a.resolved_by,
+        "resolved_at": a.resolved_at.map(fmt_time),
+        "note": a.note,
     })
 }
 

@@ -48,6 +48,12 @@ pub fn router(state: HubState) -> Router {
         .route("/api/stations/{id}/readings", get(api::readings))
         .route("/api/stations/{id}/trend", get(api::trend))
         .route("/api/stations/{id}/anomalies", get(api::anomalies))
+        .route("/api/alerts", get(api::alerts))
+        .route("/api/alerts/{id}/ack", axum::routing::post(api::ack))
+        .route(
+            "/api/alerts/{id}/resolve",
+            axum::routing::post(api::resolve),
+        )
         .fallback(assets::serve)
         // JSON and the UI bundle compress ~10× (the 5,000-station list is ~6 MB raw); WebSocket
         // upgrades are not compressed.

@@ -72,6 +72,35 @@ const MIGRATIONS: &[&str] = &[
               FROM reading GROUP BY station_id, parameter, source) m
           ON r.station_id = m.station_id AND r.parameter = m.parameter
          AND r.source = m.source AND r.ts = m.ts;",
+    // 3: alarms and their event log. Every change is written before it is announced.
+    "CREATE TABLE alarm (
+        id INTEGER PRIMARY KEY,
+        station_id TEXT NOT NULL,
+        parameter TEXT NOT NULL,
+        rule TEXT NOT NULL,
+        profile TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        state TEXT NOT NULL,
+        opened_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        last_value REAL NOT NULL,
+        peak_value REAL NOT NULL,
+        occurrences INTEGER NOT NULL,
+        acknowledged_by TEXT,
+        acknowledged_at INTEGER,
+        resolved_by TEXT,
+        resolved_at INTEGER,
+        note TEXT
+    ) STRICT;
+    CREATE INDEX alarm_by_state ON alarm (state, opened_at);
+    CREATE TABLE alarm_event (
+        alarm_id INTEGER NOT NULL REFERENCES alarm(id),
+        at INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        value REAL NOT NULL,
+        actor TEXT
+    ) STRICT;",
 ];
 
 pub fn apply(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {

@@ -107,6 +107,37 @@ impl Store {
         rx.await.map_err(|_| StoreError::WriterGone)?
     }
 
+    /// Persists alarm changes (row + event log) in one transaction.
+    pub async fn save_alarms(
+        &self,
+        changes: Vec<(crate::alarms::Alarm, crate::alarms::Event)>,
+    ) -> Result<(), StoreError> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let (reply, rx) = oneshot::channel();
+        self.send(writer::Command::Alarms { changes, reply })
+            .await?;
+        rx.await.map_err(|_| StoreError::WriterGone)?
+    }
+
+    /// Alarms in `state` (all when None), newest first, at most `limit`.
+    pub async fn alarms(
+        &self,
+        state: Option<&'static str>,
+        limit: usize,
+    ) -> Result<Vec<crate::alarms::Alarm>, StoreError> {
+        self.inner
+            .readers
+            .run(move |c| reader::alarms(c, state, limit))
+            .await
+    }
+
+    /// The highest alarm id ever stored (ids keep increasing across restarts).
+    pub async fn max_alarm_id(&self) -> Result<i64, StoreError> {
+        self.inner.readers.run(reader::max_alarm_id).await
+    }
+
     async fn send(&self, cmd: writer::Command) -> Result<(), StoreError> {
         self.inner
             .tx

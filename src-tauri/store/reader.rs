@@ -172,6 +172,72 @@ pub fn monthly(c: &Connection) -> Result<Vec<MonthlyRow>, rusqlite::Error> {
     rows.collect()
 }
 
+pub fn alarms(
+    c: &Connection,
+    state: Option<&str>,
+    limit: usize,
+) -> Result<Vec<crate::alarms::Alarm>, rusqlite::Error> {
+    use crate::alarms::{Alarm, State};
+    use crate::quality::Level;
+    let mut stmt = c.prepare_cached(
+        "SELECT id, station_id, parameter, rule, profile, severity, state, opened_at, updated_at,
+                last_value, peak_value, occurrences, acknowledged_by, acknowledged_at, resolved_by,
+                resolved_at, note
+         FROM alarm WHERE (?1 IS NULL OR state = ?1) ORDER BY opened_at DESC, id DESC LIMIT ?2",
+    )?;
+    let t = |ms: i64| crate::live::from_ms(ms);
+    let rows = stmt.query_map(rusqlite::params![state, limit as i64], |r| {
+        let param: String = r.get(2)?;
+        let severity: String = r.get(5)?;
+        let st: String = r.get(6)?;
+        Ok((
+            param,
+            severity,
+            st,
+            Alarm {
+                id: r.get(0)?,
+                station_id: r.get(1)?,
+                parameter: crate::model::Parameter::Ph,
+                rule: r.get(3)?,
+                profile: r.get(4)?,
+                severity: Level::Warning,
+                state: State::Open,
+                opened_at: t(r.get(7)?),
+                updated_at: t(r.get(8)?),
+                last_value: r.get(9)?,
+                peak_value: r.get(10)?,
+                occurrences: r.get(11)?,
+                acknowledged_by: r.get(12)?,
+                acknowledged_at: r.get::<_, Option<i64>>(13)?.map(t),
+                resolved_by: r.get(14)?,
+                resolved_at: r.get::<_, Option<i64>>(15)?.map(t),
+                note: r.get(16)?,
+            },
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (param, severity, st, mut a) = row?;
+        // Rows this build cannot read (an unknown parameter) are skipped, not fatal.
+        let (Some(p), Some(s)) = (crate::model::Parameter::parse(&param), State::parse(&st)) else {
+            continue;
+        };
+        a.parameter = p;
+        a.state = s;
+        a.severity = if severity == "critical" {
+            Level::Critical
+        } else {
+            Level::Warning
+        };
+        out.push(a);
+    }
+    Ok(out)
+}
+
+pub fn max_alarm_id(c: &Connection) -> Result<i64, rusqlite::Error> {
+    c.query_row("SELECT coalesce(max(id), 0) FROM alarm", [], |r| r.get(0))
+}
+
 pub fn reading_count(c: &Connection) -> Result<i64, rusqlite::Error> {
     c.query_row("SELECT coalesce(sum(count), 0) FROM series", [], |r| {
         r.get(0)

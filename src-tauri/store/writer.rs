@@ -2,6 +2,7 @@
 //! at the time in one transaction (group commit), so bursts cost one fsync, not one per row.
 
 use super::{StationInfo, StoreError};
+use crate::alarms::{Alarm, Event};
 use crate::model::Reading;
 use rusqlite::{Connection, params};
 use std::collections::HashSet;
@@ -22,6 +23,10 @@ pub enum Command {
     },
     Station {
         info: StationInfo,
+        reply: oneshot::Sender<Result<(), StoreError>>,
+    },
+    Alarms {
+        changes: Vec<(Alarm, Event)>,
         reply: oneshot::Sender<Result<(), StoreError>>,
     },
 }
@@ -72,6 +77,12 @@ fn commit_group(conn: &mut Connection, group: Vec<Command>, known: &mut HashSet<
                     added.insert(info.key.id.clone());
                     Outcome::Station
                 }
+                Command::Alarms { changes, .. } => {
+                    for (a, e) in changes {
+                        save_alarm(&tx, a, *e)?;
+                    }
+                    Outcome::Station
+                }
             });
         }
         tx.commit()?;
@@ -85,7 +96,7 @@ fn commit_group(conn: &mut Connection, group: Vec<Command>, known: &mut HashSet<
                     (Command::Insert { reply, readings }, Outcome::Insert(flags)) => {
                         let _ = reply.send(Ok((readings, flags)));
                     }
-                    (Command::Station { reply, .. }, _) => {
+                    (Command::Station { reply, .. } | Command::Alarms { reply, .. }, _) => {
                         let _ = reply.send(Ok(()));
                     }
                     (Command::Insert { reply, .. }, Outcome::Station) => {
@@ -103,7 +114,7 @@ fn commit_group(conn: &mut Connection, group: Vec<Command>, known: &mut HashSet<
                     Command::Insert { reply, .. } => {
                         let _ = reply.send(Err(err()));
                     }
-                    Command::Station { reply, .. } => {
+                    Command::Station { reply, .. } | Command::Alarms { reply, .. } => {
                         let _ = reply.send(Err(err()));
                     }
                 }
@@ -180,6 +191,57 @@ fn insert(
         flags.push(n == 1);
     }
     Ok(flags)
+}
+
+fn save_alarm(tx: &rusqlite::Transaction<'_>, a: &Alarm, e: Event) -> Result<(), rusqlite::Error> {
+    tx.prepare_cached(
+        "INSERT INTO alarm (id, station_id, parameter, rule, profile, severity, state, opened_at,
+            updated_at, last_value, peak_value, occurrences, acknowledged_by, acknowledged_at,
+            resolved_by, resolved_at, note)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+         ON CONFLICT(id) DO UPDATE SET severity = excluded.severity, state = excluded.state,
+            updated_at = excluded.updated_at, last_value = excluded.last_value,
+            peak_value = excluded.peak_value, occurrences = excluded.occurrences,
+            acknowledged_by = excluded.acknowledged_by, acknowledged_at = excluded.acknowledged_at,
+            resolved_by = excluded.resolved_by, resolved_at = excluded.resolved_at,
+            note = excluded.note",
+    )?
+    .execute(params![
+        a.id,
+        a.station_id,
+        a.parameter.as_str(),
+        a.rule,
+        a.profile,
+        a.severity.as_str(),
+        a.state.as_str(),
+        a.opened_at.timestamp_millis(),
+        a.updated_at.timestamp_millis(),
+        a.last_value,
+        a.peak_value,
+        a.occurrences,
+        a.acknowledged_by,
+        a.acknowledged_at.map(|t| t.timestamp_millis()),
+        a.resolved_by,
+        a.resolved_at.map(|t| t.timestamp_millis()),
+        a.note,
+    ])?;
+    let actor = match e {
+        Event::Acknowledged => a.acknowledged_by.clone(),
+        Event::Resolved => a.resolved_by.clone(),
+        _ => None,
+    };
+    tx.prepare_cached(
+        "INSERT INTO alarm_event (alarm_id, at, kind, severity, value, actor) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        a.id,
+        a.updated_at.timestamp_millis(),
+        e.as_str(),
+        a.severity.as_str(),
+        a.last_value,
+        actor
+    ])?;
+    Ok(())
 }
 
 fn upsert_station(tx: &rusqlite::Transaction<'_>, s: &StationInfo) -> Result<(), rusqlite::Error> {

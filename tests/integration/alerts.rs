@@ -263,3 +263,104 @@ async fn anomalies_in_daily_medians() {
     assert_eq!(found[0]["date"], "2025-02-10");
     assert_eq!(found[0]["severity"], "critical");
 }
+
+async fn post(hub: &Hub, path: &str, body: Option<serde_json::Value>) -> (u16, serde_json::Value) {
+    let mut req = reqwest::Client::new().post(hub.url(path));
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let r = req.send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or_default())
+}
+
+#[tokio::test]
+async fn alarm_workflow_open_acknowledge_resolve_and_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let http = free_port();
+    let opts = || HubOpts {
+        data_dir: dir.path(),
+        mqtt: None,
+        demo: false,
+        http: Some(http),
+        broker: None,
+        config: None,
+    };
+    let mut hub = Hub::start(opts()).await;
+    let (mut ws, _) = hub.ws_ready("/ws").await;
+    send(&mut ws, r#"{"type":"subscribe","station_id":"*"}"#).await;
+    next_of(&mut ws, "subscribed", 5).await.unwrap();
+    let p = Publisher::connect(hub.broker).await;
+    let publish = |v: f64, minute: u32| {
+        let payload = json!({"value": v, "timestamp": format!("2025-11-13T09:{minute:02}:00Z")});
+        p.publish("purehealth/river-11/do", payload.to_string())
+    };
+    publish(6.0, 0).await;
+    publish(4.5, 1).await;
+    publish(3.5, 2).await; // warning: opens alarm 1
+    let raised = next_of(&mut ws, "alert", 10).await.unwrap();
+    let id = raised["alert"]["alarm_id"]
+        .as_i64()
+        .expect("alarm id on the alert");
+    assert_eq!(raised["alert"]["workflow_state"], "open");
+    let open = hub.get("/api/alerts?state=open").await.unwrap();
+    assert_eq!(open.as_array().unwrap().len(), 1, "{open}");
+    assert_eq!(open[0]["station_id"], "river-11");
+    assert_eq!(open[0]["severity"], "warning");
+    assert_eq!(open[0]["profile"], "legacy.purehealth_v6");
+
+    // Acknowledge over REST: persisted, announced, and a second ack is a conflict.
+    let (status, acked) = post(
+        &hub,
+        &format!("/api/alerts/{id}/ack"),
+        Some(json!({"by": "officer-7", "note": "crew sent"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{acked}");
+    assert_eq!(
+        (acked["state"].as_str(), acked["acknowledged_by"].as_str()),
+        (Some("acknowledged"), Some("officer-7"))
+    );
+    let announced = next_of(&mut ws, "alert", 10).await.unwrap();
+    assert_eq!(announced["alert"]["state"], "active_ack");
+    let (status, body) = post(&hub, &format!("/api/alerts/{id}/ack"), None).await;
+    assert_eq!((status, body["kind"].as_str()), (409, Some("conflict")));
+    let (status, body) = post(&hub, "/api/alerts/999/ack", None).await;
+    assert_eq!((status, body["kind"].as_str()), (404, Some("not_found")));
+    let (status, _) = post(&hub, "/api/alerts/x/ack", None).await;
+    assert_eq!(status, 400);
+
+    // Escalation stays on the same alarm; the acknowledged state survives a kill -9.
+    publish(1.8, 3).await;
+    let escalated = next_of(&mut ws, "alert", 10).await.unwrap();
+    assert_eq!(
+        (
+            escalated["alert"]["alarm_id"].as_i64(),
+            escalated["alert"]["severity"].as_str()
+        ),
+        (Some(id), Some("critical"))
+    );
+    drop(ws);
+    hub.kill9();
+    let hub = Hub::start(opts()).await;
+    let acked = hub.get("/api/alerts?state=acknowledged").await.unwrap();
+    assert_eq!(acked[0]["id"], id, "{acked}");
+    assert_eq!(acked[0]["severity"], "critical");
+
+    // Recovery resolves it by itself, recording that it did.
+    let p = Publisher::connect(hub.broker).await;
+    p.publish(
+        "purehealth/river-11/do",
+        json!({"value": 6.2, "timestamp": "2025-11-13T09:04:00Z"}).to_string(),
+    )
+    .await;
+    hub.wait_health("recovery stored", |v| v["mqtt"]["stored"] == 1)
+        .await;
+    let resolved = hub.get("/api/alerts?state=resolved").await.unwrap();
+    assert_eq!(resolved[0]["id"], id, "{resolved}");
+    assert_eq!(resolved[0]["resolved_by"], "system");
+    assert_eq!(resolved[0]["acknowledged_by"], "officer-7");
+    assert_eq!(hub.get("/api/alerts?state=open").await.unwrap(), json!([]));
+    let (status, _) = hub.get_status("/api/alerts?state=sleeping").await;
+    assert_eq!(status, 400);
+}
