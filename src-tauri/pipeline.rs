@@ -393,6 +393,24 @@ struct Daily {
     days: Vec<(i64, f64)>,
 }
 
+impl Daily {
+    /// The common head of series-analysis replies, merged with `body`.
+    fn reply(&self, method: &str, body: Value) -> Value {
+        let mut v = json!({
+            "station_id": self.key.id,
+            "parameter": self.parameter.as_str(),
+            "unit": self.parameter.canonical_unit(),
+            "from": fmt_time(self.from),
+            "to": fmt_time(self.to),
+            "method": method,
+        });
+        if let (Some(head), Value::Object(rest)) = (v.as_object_mut(), body) {
+            head.extend(rest);
+        }
+        v
+    }
+}
+
 impl Core {
     /// Daily medians of one series; default window the last 365 days. Daily aggregation keeps
     /// serial correlation in dense sensor data from inflating trend significance.
@@ -457,23 +475,20 @@ impl Core {
         let d = self.daily(raw_id, parameter, from, to).await?;
         let (t, x): (Vec<f64>, Vec<f64>) = d.days.iter().map(|(day, v)| (*day as f64, *v)).unzip();
         let r = crate::trend::mann_kendall(&t, &x, 0.05);
-        Ok(json!({
-            "station_id": d.key.id,
-            "parameter": d.parameter.as_str(),
-            "unit": d.parameter.canonical_unit(),
-            "from": fmt_time(d.from),
-            "to": fmt_time(d.to),
-            "method": "mann_kendall_daily_medians",
-            "days": r.n,
-            "trend": r.trend,
-            "p_value": crate::live::finite(r.p),
-            "z": crate::live::finite(r.z),
-            "tau": crate::live::finite(r.tau),
-            "s": r.s,
-            "sen_slope_per_day": crate::live::finite(r.slope),
-            "sen_slope_per_year": crate::live::finite(r.slope * 365.25),
-            "alpha": 0.05,
-        }))
+        Ok(d.reply(
+            "mann_kendall_daily_medians",
+            json!({
+                "days": r.n,
+                "trend": r.trend,
+                "p_value": crate::live::finite(r.p),
+                "z": crate::live::finite(r.z),
+                "tau": crate::live::finite(r.tau),
+                "s": r.s,
+                "sen_slope_per_day": crate::live::finite(r.slope),
+                "sen_slope_per_year": crate::live::finite(r.slope * 365.25),
+                "alpha": 0.05,
+            }),
+        ))
     }
 
     /// Days whose median departs from the local seasonal baseline (robust median/MAD score).
@@ -492,16 +507,10 @@ impl Core {
                 json!({"date": date, "value": a.value, "baseline": a.baseline, "score": a.score, "severity": a.severity})
             })
             .collect();
-        Ok(json!({
-            "station_id": d.key.id,
-            "parameter": d.parameter.as_str(),
-            "unit": d.parameter.canonical_unit(),
-            "from": fmt_time(d.from),
-            "to": fmt_time(d.to),
-            "method": "daily_median_residual_mad",
-            "days": d.days.len(),
-            "anomalies": found,
-        }))
+        Ok(d.reply(
+            "daily_median_residual_mad",
+            json!({"days": d.days.len(), "anomalies": found}),
+        ))
     }
 }
 

@@ -78,14 +78,20 @@ pub struct ReadingsQuery {
     to: Option<String>,
 }
 
+impl ReadingsQuery {
+    fn required_parameter(&self) -> Result<String, CommandError> {
+        self.parameter.clone().ok_or_else(|| {
+            CommandError::BadRequest("query parameter `parameter` is required".into())
+        })
+    }
+}
+
 pub async fn trend(
     State(s): State<HubState>,
     Path(id): Path<String>,
     Query(q): Query<ReadingsQuery>,
 ) -> Result<Json<Value>, CommandError> {
-    let parameter = q.parameter.ok_or_else(|| {
-        CommandError::BadRequest("query parameter `parameter` is required".into())
-    })?;
+    let parameter = q.required_parameter()?;
     s.core
         .trend_json(&id, &parameter, q.from.as_deref(), q.to.as_deref())
         .await
@@ -97,9 +103,7 @@ pub async fn anomalies(
     Path(id): Path<String>,
     Query(q): Query<ReadingsQuery>,
 ) -> Result<Json<Value>, CommandError> {
-    let parameter = q.parameter.ok_or_else(|| {
-        CommandError::BadRequest("query parameter `parameter` is required".into())
-    })?;
+    let parameter = q.required_parameter()?;
     s.core
         .anomalies_json(&id, &parameter, q.from.as_deref(), q.to.as_deref())
         .await
@@ -146,16 +150,25 @@ fn alarm_id(raw: &str) -> Result<i64, CommandError> {
     })
 }
 
+async fn act(
+    s: HubState,
+    id: &str,
+    body: &[u8],
+    resolve: bool,
+) -> Result<Json<Value>, CommandError> {
+    let b = action_body(body)?;
+    s.core
+        .act_on_alarm(alarm_id(id)?, b.by.as_deref(), b.note.as_deref(), resolve)
+        .await
+        .map(Json)
+}
+
 pub async fn ack(
     State(s): State<HubState>,
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, CommandError> {
-    let b = action_body(&body)?;
-    s.core
-        .act_on_alarm(alarm_id(&id)?, b.by.as_deref(), b.note.as_deref(), false)
-        .await
-        .map(Json)
+    act(s, &id, &body, false).await
 }
 
 pub async fn resolve(
@@ -163,11 +176,7 @@ pub async fn resolve(
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, CommandError> {
-    let b = action_body(&body)?;
-    s.core
-        .act_on_alarm(alarm_id(&id)?, b.by.as_deref(), b.note.as_deref(), true)
-        .await
-        .map(Json)
+    act(s, &id, &body, true).await
 }
 
 pub async fn readings(
@@ -175,9 +184,7 @@ pub async fn readings(
     Path(id): Path<String>,
     Query(q): Query<ReadingsQuery>,
 ) -> Result<Json<Value>, CommandError> {
-    let parameter = q.parameter.ok_or_else(|| {
-        CommandError::BadRequest("query parameter `parameter` is required".into())
-    })?;
+    let parameter = q.required_parameter()?;
     s.core
         .readings_json(&id, &parameter, q.from.as_deref(), q.to.as_deref())
         .await

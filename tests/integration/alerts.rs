@@ -125,15 +125,7 @@ async fn per_station_qc_and_metadata_come_from_the_config_file() {
          [stations.qc.ph]\nsuspect_span = [6.5, 8.5]\n",
     )
     .unwrap();
-    let hub = Hub::start(HubOpts {
-        data_dir: dir.path(),
-        mqtt: None,
-        demo: false,
-        http: None,
-        broker: None,
-        config: Some(&conf),
-    })
-    .await;
+    let hub = Hub::with_config(dir.path(), &conf).await;
     let st = hub.get("/api/stations/intake-1").await.unwrap();
     assert_eq!(st["name"], "Raw water intake");
     assert_eq!(st["location"], json!({"lat": 18.52, "lon": 73.85}));

@@ -10,15 +10,7 @@ async fn the_embedded_broker_accepts_only_the_configured_login() {
         "mqtt_username = \"field\"\nmqtt_password = \"s3cret\"\n",
     )
     .unwrap();
-    let hub = Hub::start(HubOpts {
-        data_dir: dir.path(),
-        mqtt: None,
-        demo: false,
-        http: None,
-        broker: None,
-        config: Some(&conf),
-    })
-    .await;
+    let hub = Hub::with_config(dir.path(), &conf).await;
     // The hub's own ingest client logged in (Hub::start waits for `mqtt.connected`).
     let anonymous = Publisher::connect(hub.broker).await;
     anonymous

@@ -80,15 +80,7 @@ async fn custom_topic_routes_from_the_config_file() {
          [[mqtt_topics]]\nfilter = \"legacy/+/+/value\"\nformat = \"legacy\"\nstation_level = 3\nparameter_level = 2\n",
     )
     .unwrap();
-    let hub = Hub::start(HubOpts {
-        data_dir: dir.path(),
-        mqtt: None,
-        demo: false,
-        http: None,
-        broker: None,
-        config: Some(&conf),
-    })
-    .await;
+    let hub = Hub::with_config(dir.path(), &conf).await;
     let p = Publisher::connect(hub.broker).await;
     p.publish(
         "site/weir-4/data",

@@ -81,15 +81,7 @@ async fn readings_arrive_over_tls_from_mosquitto() {
     )
     .unwrap();
     // Hub::start returns once the hub reports its MQTT connection up: the TLS handshake worked.
-    let hub = Hub::start(HubOpts {
-        data_dir: dir.path(),
-        mqtt: None,
-        demo: false,
-        http: None,
-        broker: None,
-        config: Some(&conf),
-    })
-    .await;
+    let hub = Hub::with_config(dir.path(), &conf).await;
     // A sensor on the plain listener of the same broker.
     let p = Publisher::connect(broker.port).await;
     p.publish("purehealth/secure-1/ph", json!({"value": 7.3}).to_string())

@@ -98,6 +98,19 @@ impl Hub {
         .await
     }
 
+    /// A hub with its own embedded broker and a config file.
+    pub async fn with_config(data_dir: &Path, config: &Path) -> Hub {
+        Hub::start(HubOpts {
+            data_dir,
+            mqtt: None,
+            demo: false,
+            http: None,
+            broker: None,
+            config: Some(config),
+        })
+        .await
+    }
+
     /// A hub subscribed to an external broker (mosquitto) on `port`.
     pub async fn with_broker(data_dir: &Path, port: u16) -> Hub {
         Hub::start(HubOpts {

@@ -10,15 +10,7 @@ async fn a_silent_station_goes_offline_once_and_comes_back() {
         "watchdog_min_interval_s = 0.2\nwatchdog_default_interval_s = 0.2\nwatchdog_check_s = 0.1\n",
     )
     .unwrap();
-    let hub = Hub::start(HubOpts {
-        data_dir: dir.path(),
-        mqtt: None,
-        demo: false,
-        http: None,
-        broker: None,
-        config: Some(&conf),
-    })
-    .await;
+    let hub = Hub::with_config(dir.path(), &conf).await;
     let (mut ws, _) = hub.ws_ready("/ws").await;
     send(&mut ws, r#"{"type":"subscribe","station_id":"field-3"}"#).await;
     next_of(&mut ws, "subscribed", 5).await.unwrap();
