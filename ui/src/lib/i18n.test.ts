@@ -51,5 +51,7 @@ describe('parseRoute', () => {
     expect(parseRoute('#/station/MH%2F1')).toEqual({ name: 'station', id: 'MH/1' });
     expect(parseRoute('#/station/%E0%A4')).toEqual({ name: 'list' });
     expect(parseRoute('#/map')).toEqual({ name: 'map' });
+    expect(parseRoute('#/alarms')).toEqual({ name: 'alarms' });
+    expect(parseRoute('#/alarms?x=1')).toEqual({ name: 'alarms' });
   });
 });

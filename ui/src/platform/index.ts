@@ -2,7 +2,8 @@
 // Tauri IPC when running inside the desktop/mobile shell, otherwise
 // fetch + WebSocket against the hub that served this page.
 import { observable } from './observable';
-import type { Backend, ConnectionState, MessageHandler, Readable, Series, Station } from './types';
+import type { Alarm, AlarmState, Backend, ConnectionState, MessageHandler, Readable, Series, Station } from './types';
+export { RpcError, toRpcError } from './types';
 import { createWsBackend } from './ws';
 
 export type * from './types';
@@ -29,6 +30,10 @@ export const rpc = {
   listStations: (): Promise<Station[]> => backend().then((b) => b.listStations()),
   stationReadings: (id: string, parameter: string, from: string, to: string): Promise<Series> =>
     backend().then((b) => b.stationReadings(id, parameter, from, to)),
+  listAlerts: (state?: AlarmState): Promise<Alarm[]> => backend().then((b) => b.listAlerts(state)),
+  ackAlert: (id: number | string, by: string, note?: string): Promise<Alarm> => backend().then((b) => b.ackAlert(id, by, note)),
+  resolveAlert: (id: number | string, by: string, note?: string): Promise<Alarm> =>
+    backend().then((b) => b.resolveAlert(id, by, note)),
 };
 
 /** Receive every hub message (all stations). Returns an unsubscribe function. */

@@ -29,6 +29,29 @@ describe('Tauri backend', () => {
     expect(invoke.mock.calls).toEqual([['list_stations'], ['station_readings', { stationId: 'a', parameter: 'ph', from: 'F', to: 'T' }]]);
   });
 
+  it('maps alarm calls to list_alerts / ack_alert / resolve_alert', async () => {
+    const b = createTauriBackend(observable<ConnectionState>('connecting'));
+    invoke.mockResolvedValue({ id: 3 });
+    await b.listAlerts('open');
+    await b.listAlerts();
+    await b.ackAlert('3', 'asha', 'ok');
+    await b.resolveAlert(3, 'asha');
+    expect(invoke.mock.calls).toEqual([
+      ['list_alerts', { state: 'open' }],
+      ['list_alerts', {}],
+      ['ack_alert', { id: 3, by: 'asha', note: 'ok' }],
+      ['resolve_alert', { id: 3, by: 'asha', note: null }],
+    ]);
+  });
+
+  it('turns command errors into RpcError with the hub message', async () => {
+    const b = createTauriBackend(observable<ConnectionState>('connecting'));
+    invoke.mockRejectedValueOnce({ kind: 'not_found', message: 'unknown alarm 9' });
+    await expect(b.ackAlert(9, 'x')).rejects.toMatchObject({ kind: 'not_found', message: 'unknown alarm 9' });
+    invoke.mockRejectedValueOnce('plain failure');
+    await expect(b.resolveAlert(9, 'x')).rejects.toMatchObject({ kind: 'error', message: 'plain failure' });
+  });
+
   it('goes live once listening, emits resync, and forwards object or string payloads', async () => {
     const state = observable<ConnectionState>('connecting');
     const b = createTauriBackend(state);

@@ -3,7 +3,8 @@
 import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 import type { Writable } from './observable';
-import type { Backend, ConnectionState, MessageHandler, Series, Station } from './types';
+import { toRpcError } from './types';
+import type { Alarm, Backend, ConnectionState, MessageHandler, Series, Station } from './types';
 import { asMessage, parseFrame } from './ws';
 
 export function createTauriBackend(state: Writable<ConnectionState>): Backend {
@@ -38,6 +39,13 @@ export function createTauriBackend(state: Writable<ConnectionState>): Backend {
     listStations: () => invoke<Station[]>('list_stations'),
     stationReadings: (stationId, parameter, from, to) =>
       invoke<Series>('station_readings', { stationId, parameter, from, to }),
+    listAlerts: (state) => invoke<Alarm[]>('list_alerts', state ? { state } : {}).catch((e) => Promise.reject(toRpcError(e))),
+    ackAlert: (id, by, note) =>
+      invoke<Alarm>('ack_alert', { id: Number(id), by, note: note && note.trim() ? note : null }).catch((e) => Promise.reject(toRpcError(e))),
+    resolveAlert: (id, by, note) =>
+      invoke<Alarm>('resolve_alert', { id: Number(id), by, note: note && note.trim() ? note : null }).catch((e) =>
+        Promise.reject(toRpcError(e)),
+      ),
     subscribe(handler) {
       handlers.add(handler);
       ensureListening();

@@ -89,6 +89,7 @@ export interface AlertPayload {
   message?: string;
   state?: 'active_unack' | 'active_ack' | 'cleared_unack' | 'cleared_ack' | string;
   alarm_id?: string | number;
+  workflow_state?: string;
   [extra: string]: unknown;
 }
 
@@ -116,8 +117,66 @@ export interface Readable<T> {
   get(): T;
 }
 
+export type AlarmState = 'open' | 'acknowledged' | 'resolved';
+export type AlarmSeverity = 'warning' | 'critical';
+
+/** One alarm of the hub's alarm workflow (`GET /api/alerts`, PROTOCOL §1.4c). */
+export interface Alarm {
+  id: number | string;
+  station_id: string;
+  parameter: string;
+  rule: string;
+  profile: string | null;
+  severity: AlarmSeverity | string;
+  state: AlarmState | string;
+  opened_at: string;
+  updated_at: string;
+  last_value: number | null;
+  peak_value: number | null;
+  occurrences: number;
+  acknowledged_by: string | null;
+  acknowledged_at: string | null;
+  resolved_by: string | null;
+  resolved_at: string | null;
+  note: string | null;
+}
+
+/** Error body shared by REST and Tauri commands: `{"kind","message"}`. */
+export class RpcError extends Error {
+  kind: string;
+  status: number | null;
+  constructor(kind: string, message: string, status: number | null = null) {
+    super(message);
+    this.name = 'RpcError';
+    this.kind = kind;
+    this.status = status;
+  }
+}
+
+/** Normalises anything thrown by a backend (Tauri error object, string, Error) to an RpcError. */
+export function toRpcError(e: unknown, status: number | null = null): RpcError {
+  if (e instanceof RpcError) return e;
+  if (typeof e === 'object' && e !== null) {
+    const o = e as { kind?: unknown; message?: unknown };
+    if (typeof o.message === 'string') return new RpcError(typeof o.kind === 'string' ? o.kind : 'error', o.message, status);
+  }
+  if (typeof e === 'string') {
+    try {
+      const j = JSON.parse(e) as unknown;
+      if (typeof j === 'object' && j !== null && typeof (j as { message?: unknown }).message === 'string') return toRpcError(j, status);
+    } catch {
+      /* plain text */
+    }
+    return new RpcError('error', e, status);
+  }
+  return new RpcError('error', String(e), status);
+}
+
 export interface Backend {
   listStations(): Promise<Station[]>;
   stationReadings(id: string, parameter: string, from: string, to: string): Promise<Series>;
+  listAlerts(state?: AlarmState): Promise<Alarm[]>;
+  ackAlert(id: number | string, by: string, note?: string): Promise<Alarm>;
+  resolveAlert(id: number | string, by: string, note?: string): Promise<Alarm>;
   subscribe(handler: MessageHandler): () => void;
 }

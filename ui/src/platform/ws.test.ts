@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { observable } from './observable';
 import type { ConnectionState, HubMessage } from './types';
+import { RpcError } from './types';
 import { BACKOFF_MAX_MS, PING_INTERVAL_MS, backoffDelay, createWsBackend, parseFrame, wsUrl, type SocketLike } from './ws';
 
 class FakeSocket implements SocketLike {
@@ -227,6 +228,56 @@ describe('REST', () => {
     const { backend, fetchMock } = setup();
     fetchMock.mockResolvedValueOnce(new Response('nope', { status: 503 }));
     await expect(backend.listStations()).rejects.toThrow(/503/);
+  });
+});
+
+describe('alarm REST calls', () => {
+  const alarm = { id: 7, station_id: 'MH/1', parameter: 'ph', state: 'acknowledged', acknowledged_by: 'asha' };
+
+  it('lists alarms, with and without a state filter', async () => {
+    const { backend, fetchMock } = setup();
+    fetchMock.mockResolvedValueOnce(new Response('[{"id":1}]', { status: 200 }));
+    await expect(backend.listAlerts('open')).resolves.toEqual([{ id: 1 }]);
+    expect(fetchMock.mock.calls[0][0]).toBe('http://hub.local:8080/api/alerts?state=open');
+    fetchMock.mockResolvedValueOnce(new Response('[]', { status: 200 }));
+    await backend.listAlerts();
+    expect(fetchMock.mock.calls[1][0]).toBe('http://hub.local:8080/api/alerts');
+  });
+
+  it('acknowledges and resolves with a JSON body {by, note}', async () => {
+    const { backend, fetchMock } = setup();
+    fetchMock.mockResolvedValueOnce(new Response(JSON.stringify(alarm), { status: 200 }));
+    await expect(backend.ackAlert(7, 'asha', 'checked the probe')).resolves.toEqual(alarm);
+    const [url, init] = fetchMock.mock.calls[0];
+    expect(url).toBe('http://hub.local:8080/api/alerts/7/ack');
+    expect(init?.method).toBe('POST');
+    expect((init?.headers as Record<string, string>)['content-type']).toBe('application/json');
+    expect(JSON.parse(String(init?.body))).toEqual({ by: 'asha', note: 'checked the probe' });
+
+    fetchMock.mockResolvedValueOnce(new Response(JSON.stringify({ ...alarm, state: 'resolved' }), { status: 200 }));
+    await backend.resolveAlert('7', 'asha', '  ');
+    const [url2, init2] = fetchMock.mock.calls[1];
+    expect(url2).toBe('http://hub.local:8080/api/alerts/7/resolve');
+    expect(JSON.parse(String(init2?.body))).toEqual({ by: 'asha' });
+  });
+
+  it('rejects with the hub error {kind, message} and the status', async () => {
+    const { backend, fetchMock } = setup();
+    fetchMock.mockResolvedValueOnce(
+      new Response('{"kind":"conflict","message":"alarm 7 is already acknowledged"}', { status: 409 }),
+    );
+    const err = await backend.ackAlert(7, 'asha').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RpcError);
+    expect(err).toMatchObject({ kind: 'conflict', status: 409, message: 'alarm 7 is already acknowledged' });
+
+    fetchMock.mockResolvedValueOnce(new Response('{"kind":"bad_request","message":"unknown state `x`"}', { status: 400 }));
+    await expect(backend.listAlerts('x' as never)).rejects.toMatchObject({ kind: 'bad_request', message: 'unknown state `x`' });
+
+    fetchMock.mockResolvedValueOnce(new Response('<html>', { status: 502 }));
+    await expect(backend.resolveAlert(7, 'a')).rejects.toThrow(/502/);
+
+    fetchMock.mockRejectedValueOnce(new TypeError('Failed to fetch'));
+    await expect(backend.resolveAlert(7, 'a')).rejects.toMatchObject({ kind: 'network', message: 'Failed to fetch' });
   });
 });
 

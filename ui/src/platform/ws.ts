@@ -6,7 +6,8 @@
 // message so the station store refetches the list. The socket is considered
 // live only once `open` fired (the legacy client reported "connected" early).
 import type { Writable } from './observable';
-import type { Backend, ConnectionState, HubMessage, MessageHandler, Series, Station } from './types';
+import { RpcError, toRpcError } from './types';
+import type { Alarm, AlarmState, Backend, ConnectionState, HubMessage, MessageHandler, Series, Station } from './types';
 
 export const BACKOFF_INITIAL_MS = 500;
 export const BACKOFF_MAX_MS = 15_000;
@@ -168,8 +169,52 @@ export function createWsBackend(opts: WsOptions): WsBackend {
     return (await res.json()) as T;
   }
 
+  /** Sends `body` as JSON; a non-2xx reply becomes an RpcError carrying the hub's `{kind,message}`. */
+  async function postJson<T>(path: string, body: unknown): Promise<T> {
+    let res: Response;
+    try {
+      res = await doFetch(new URL(path, opts.origin).toString(), {
+        method: 'POST',
+        headers: { accept: 'application/json', 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    } catch (e) {
+      throw new RpcError('network', e instanceof Error ? e.message : String(e));
+    }
+    if (!res.ok) {
+      let err: RpcError;
+      try {
+        err = toRpcError(await res.json(), res.status);
+      } catch {
+        err = new RpcError('http', `${path}: HTTP ${res.status}`, res.status);
+      }
+      throw err;
+    }
+    return (await res.json()) as T;
+  }
+
+  async function getJsonChecked<T>(path: string): Promise<T> {
+    const res = await doFetch(new URL(path, opts.origin).toString(), { headers: { accept: 'application/json' } });
+    if (!res.ok) {
+      let err: RpcError;
+      try {
+        err = toRpcError(await res.json(), res.status);
+      } catch {
+        err = new RpcError('http', `${path}: HTTP ${res.status}`, res.status);
+      }
+      throw err;
+    }
+    return (await res.json()) as T;
+  }
+
+  const alarmBody = (by: string, note?: string) => (note && note.trim() ? { by, note } : { by });
+
   return {
     listStations: () => getJson<Station[]>('/api/stations'),
+    listAlerts: (state?: AlarmState) =>
+      getJsonChecked<Alarm[]>(state ? `/api/alerts?${new URLSearchParams({ state })}` : '/api/alerts'),
+    ackAlert: (id, by, note) => postJson<Alarm>(`/api/alerts/${encodeURIComponent(String(id))}/ack`, alarmBody(by, note)),
+    resolveAlert: (id, by, note) => postJson<Alarm>(`/api/alerts/${encodeURIComponent(String(id))}/resolve`, alarmBody(by, note)),
     stationReadings(id, parameter, from, to) {
       const q = new URLSearchParams({ parameter, from, to });
       return getJson<Series>(`/api/stations/${encodeURIComponent(id)}/readings?${q}`);

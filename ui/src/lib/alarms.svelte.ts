@@ -1,0 +1,137 @@
+// Alarm workflow view state: the list for one tab (open / acknowledged / resolved),
+// the operator's name (remembered in localStorage) and acknowledge / resolve actions.
+// Any `alert` frame carrying an `alarm_id` (or a transport resync) refetches the list.
+import type { Alarm, AlarmState, HubMessage } from '../platform/types';
+
+export const ALARM_TABS = ['open', 'acknowledged', 'resolved'] as const satisfies readonly AlarmState[];
+export const OPERATOR_KEY = 'purehealth.operator';
+export const OPERATOR_MAX = 64;
+export const NOTE_MAX = 2000;
+
+type Store = Pick<Storage, 'getItem' | 'setItem'>;
+
+function storage(): Store | null {
+  try {
+    return typeof localStorage === 'undefined' ? null : localStorage;
+  } catch {
+    return null;
+  }
+}
+
+export function loadOperator(s: Store | null = storage()): string {
+  try {
+    return (s?.getItem(OPERATOR_KEY) ?? '').slice(0, OPERATOR_MAX);
+  } catch {
+    return '';
+  }
+}
+
+export function saveOperator(name: string, s: Store | null = storage()): void {
+  try {
+    s?.setItem(OPERATOR_KEY, name.slice(0, OPERATOR_MAX));
+  } catch {
+    /* storage disabled: the name still applies to this page */
+  }
+}
+
+/** True when a hub message means the alarm list may have changed. */
+export function affectsAlarms(msg: HubMessage): boolean {
+  if (msg.type === 'resync') return true;
+  return msg.type === 'alert' && msg.alert.alarm_id !== undefined && msg.alert.alarm_id !== null;
+}
+
+export interface AlarmApi {
+  listAlerts(state?: AlarmState): Promise<Alarm[]>;
+  ackAlert(id: number | string, by: string, note?: string): Promise<Alarm>;
+  resolveAlert(id: number | string, by: string, note?: string): Promise<Alarm>;
+}
+
+const errText = (e: unknown) => (e instanceof Error ? e.message : typeof e === 'string' ? e : String(e));
+
+export class AlarmStore {
+  tab: AlarmState = $state('open');
+  items: Alarm[] = $state([]);
+  loading = $state(false);
+  loaded = $state(false);
+  error: string | null = $state(null);
+  /** Per-alarm action error (server message), keyed by alarm id. */
+  actionErrors: Record<string, string> = $state({});
+  busy: Record<string, boolean> = $state({});
+  operator = $state(loadOperator());
+
+  #api: AlarmApi;
+  #seq = 0;
+  #store: Store | null;
+
+  constructor(api: AlarmApi, store: Store | null = storage()) {
+    this.#api = api;
+    this.#store = store;
+    this.operator = loadOperator(store);
+  }
+
+  setOperator(name: string): void {
+    this.operator = name.slice(0, OPERATOR_MAX);
+    saveOperator(this.operator, this.#store);
+  }
+
+  setTab(tab: AlarmState): Promise<void> {
+    if (tab !== this.tab) {
+      this.tab = tab;
+      this.items = [];
+      this.loaded = false;
+    }
+    return this.refresh();
+  }
+
+  /** Fetches the current tab; responses to older requests are ignored. */
+  async refresh(): Promise<void> {
+    const seq = ++this.#seq;
+    const tab = this.tab;
+    this.loading = true;
+    try {
+      const list = await this.#api.listAlerts(tab);
+      if (seq !== this.#seq) return;
+      this.items = Array.isArray(list) ? list : [];
+      this.error = null;
+      this.loaded = true;
+    } catch (e) {
+      if (seq !== this.#seq) return;
+      this.error = errText(e);
+    } finally {
+      if (seq === this.#seq) this.loading = false;
+    }
+  }
+
+  handle(msg: HubMessage): void {
+    if (affectsAlarms(msg)) void this.refresh();
+  }
+
+  ack(id: number | string, note?: string): Promise<boolean> {
+    return this.#act(id, (by) => this.#api.ackAlert(id, by, note));
+  }
+
+  resolve(id: number | string, note?: string): Promise<boolean> {
+    return this.#act(id, (by) => this.#api.resolveAlert(id, by, note));
+  }
+
+  async #act(id: number | string, call: (by: string) => Promise<Alarm>): Promise<boolean> {
+    const key = String(id);
+    const by = this.operator.trim() || 'operator';
+    this.busy = { ...this.busy, [key]: true };
+    const { [key]: _drop, ...rest } = this.actionErrors;
+    this.actionErrors = rest;
+    try {
+      const updated = await call(by);
+      // Drop it from this tab if its state changed; the refetch below brings the truth.
+      if (updated && updated.state !== this.tab) this.items = this.items.filter((a) => String(a.id) !== key);
+      void this.refresh();
+      return true;
+    } catch (e) {
+      this.actionErrors = { ...this.actionErrors, [key]: errText(e) };
+      return false;
+    } finally {
+      const { [key]: _b, ...others } = this.busy;
+      this.busy = others;
+    }
+  }
+}
