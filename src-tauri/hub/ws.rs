@@ -93,8 +93,15 @@ async fn session(socket: WebSocket, s: HubState, auto: Option<StationKey>) {
             inbound = stream.next() => match inbound {
                 Some(Ok(Message::Text(t))) => {
                     last_seen = Instant::now();
-                    let reply = handle(t.as_str(), &mut subs);
-                    s.clients.set_subs(n, &subs);
+                    let reply = match alarm_request(t.as_str()) {
+                        Some(Ok(req)) => alarm_reply(&s, req).await,
+                        Some(Err(msg)) => messages::error(msg),
+                        None => {
+                            let reply = handle(t.as_str(), &mut subs);
+                            s.clients.set_subs(n, &subs);
+                            reply
+                        }
+                    };
                     send!(text(&reply));
                 }
                 // Binary frames were ignored by the original server; keep ignoring them.
@@ -132,6 +139,51 @@ async fn session(socket: WebSocket, s: HubState, auto: Option<StationKey>) {
 
 fn text(v: &Value) -> Message {
     Message::Text(Utf8Bytes::from(v.to_string()))
+}
+
+/// An operator action on an alarm sent over the WebSocket:
+/// `{"type": "ack_alert"|"resolve_alert", "alarm_id": 7, "by": "name", "note": "text"}`.
+#[derive(Debug, PartialEq)]
+pub struct AlarmRequest {
+    pub id: i64,
+    pub by: Option<String>,
+    pub note: Option<String>,
+    pub resolve: bool,
+}
+
+/// `None` when the frame is not an alarm action; `Some(Err)` names what is wrong with one.
+pub fn alarm_request(frame: &str) -> Option<Result<AlarmRequest, &'static str>> {
+    let msg: Value = serde_json::from_str(frame).ok()?;
+    let resolve = match msg.get("type").and_then(Value::as_str)? {
+        "ack_alert" => false,
+        "resolve_alert" => true,
+        _ => return None,
+    };
+    let Some(id) = msg.get("alarm_id").and_then(Value::as_i64) else {
+        return Some(Err("alarm_id must be an integer"));
+    };
+    let text = |k: &str| msg.get(k).and_then(Value::as_str).map(str::to_string);
+    Some(Ok(AlarmRequest {
+        id,
+        by: text("by"),
+        note: text("note"),
+        resolve,
+    }))
+}
+
+async fn alarm_reply(s: &HubState, req: AlarmRequest) -> Value {
+    match s
+        .core
+        .act_on_alarm(req.id, req.by.as_deref(), req.note.as_deref(), req.resolve)
+        .await
+    {
+        Ok(alarm) => serde_json::json!({
+            "type": if req.resolve { "alert_resolved" } else { "alert_acknowledged" },
+            "alarm": alarm,
+            "timestamp": crate::model::fmt_time(chrono::Utc::now()),
+        }),
+        Err(e) => serde_json::json!({"type": "error", "kind": e.kind(), "message": e.to_string()}),
+    }
 }
 
 /// Handles one client frame and returns the reply. Pure apart from the subscription set.
@@ -219,6 +271,25 @@ mod tests {
             reply(r#"{"type":"unsubscribe","station_id":9}"#, &mut subs)["type"],
             "unsubscribed"
         );
+    }
+
+    #[test]
+    fn alarm_actions_are_recognised() {
+        assert_eq!(
+            alarm_request(r#"{"type":"ack_alert","alarm_id":3,"by":"ops"}"#),
+            Some(Ok(AlarmRequest {
+                id: 3,
+                by: Some("ops".into()),
+                note: None,
+                resolve: false
+            }))
+        );
+        assert_eq!(
+            alarm_request(r#"{"type":"resolve_alert","alarm_id":"3"}"#),
+            Some(Err("alarm_id must be an integer"))
+        );
+        assert_eq!(alarm_request(r#"{"type":"ping"}"#), None);
+        assert_eq!(alarm_request("{nope"), None);
     }
 
     #[test]

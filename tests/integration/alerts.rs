@@ -317,6 +317,19 @@ async fn alarm_workflow_open_acknowledge_resolve_and_history() {
     assert_eq!(announced["alert"]["state"], "active_ack");
     let (status, body) = post(&hub, &format!("/api/alerts/{id}/ack"), None).await;
     assert_eq!((status, body["kind"].as_str()), (409, Some("conflict")));
+    // The same over the WebSocket: a second ack is refused with the conflict named.
+    send(
+        &mut ws,
+        &json!({"type": "ack_alert", "alarm_id": id, "by": "ws-op"}).to_string(),
+    )
+    .await;
+    let refused = next_of(&mut ws, "error", 5).await.unwrap();
+    assert_eq!(refused["kind"], "conflict", "{refused}");
+    send(&mut ws, r#"{"type":"resolve_alert","alarm_id":"x"}"#).await;
+    assert_eq!(
+        next_of(&mut ws, "error", 5).await.unwrap()["message"],
+        "alarm_id must be an integer"
+    );
     let (status, body) = post(&hub, "/api/alerts/999/ack", None).await;
     assert_eq!((status, body["kind"].as_str()), (404, Some("not_found")));
     let (status, _) = post(&hub, "/api/alerts/x/ack", None).await;
