@@ -4,15 +4,11 @@
 //!
 //! Run: `scripts/qc-eval.sh` (= `cargo run --release --no-default-features --example qc_eval`).
 
-use chrono::{DateTime, Datelike, Utc};
-use flate2::read::GzDecoder;
-use purehealth_lib::model::{Parameter, QcFlag};
-use purehealth_lib::qc::{self, QcConfig, Window};
-use purehealth_lib::units;
+use chrono::{DateTime, Utc};
+use purehealth_lib::model::QcFlag;
+use purehealth_lib::qc::{QcConfig, SeriesQc};
+use purehealth_lib::{demo, units};
 use std::collections::BTreeMap;
-use std::io::Read;
-
-const SWMP: &[u8] = include_bytes!("../data/demo/swmp_apacp_wq_15min_2012-2013.csv.gz");
 
 /// NERRS CDMO flag classes (domain.md §11.2).
 fn nerrs_class(flag: &str) -> &'static str {
@@ -28,30 +24,17 @@ fn nerrs_class(flag: &str) -> &'static str {
 }
 
 fn main() {
-    let mut text = String::new();
-    GzDecoder::new(SWMP)
-        .read_to_string(&mut text)
-        .expect("gzip");
+    let text = demo::swmp_csv().expect("bundled SWMP data");
     let mut rdr = csv::Reader::from_reader(text.as_bytes());
     let headers = rdr.headers().expect("headers").clone();
     let col = |n: &str| headers.iter().position(|h| h == n).expect(n);
     let t_col = col("datetime_utc");
-    let fields: Vec<(&str, Parameter, &str)> = vec![
-        ("temp", Parameter::Temperature, "°C"),
-        ("spcond", Parameter::SpecificConductance, "mS/cm"),
-        ("sal", Parameter::Salinity, "PSU"),
-        ("do_pct", Parameter::DoSat, "%"),
-        ("do_mgl", Parameter::DissolvedOxygen, "mg/L"),
-        ("depth", Parameter::Depth, "m"),
-        ("ph", Parameter::Ph, "pH"),
-        ("turb", Parameter::Turbidity, "NTU"),
-    ];
+    let fields = demo::SWMP_COLUMNS;
     // (parameter, nerrs class, our flag) -> count; and (parameter, test) -> count
     let mut confusion: BTreeMap<(&str, &str, &str), u64> = BTreeMap::new();
     let mut by_test: BTreeMap<(&str, &str, &str), u64> = BTreeMap::new();
-    let mut windows: Vec<Window> = vec![Window::default(); fields.len()];
-    // Climatology learned online from the values accepted so far, as the hub does.
-    let mut climate: Vec<qc::MonthlyStats> = vec![Default::default(); fields.len()];
+    // Window and climatology learned online from the values accepted so far, as the hub does.
+    let mut series: Vec<SeriesQc> = vec![SeriesQc::default(); fields.len()];
     let configs: Vec<QcConfig> = fields.iter().map(|f| QcConfig::defaults(f.1)).collect();
     for row in rdr.records() {
         let row = row.expect("row");
@@ -69,12 +52,7 @@ fn main() {
                 continue;
             };
             let nerrs = nerrs_class(row.get(col(&format!("f_{name}"))).unwrap_or(""));
-            let (mut flag, mut tests) = qc::evaluate(&configs[i], &windows[i], t, v);
-            let month0 = t.month0() as usize;
-            if flag != QcFlag::Fail && qc::climatology(&configs[i], Some(&climate[i]), month0, v) {
-                flag = flag.max(QcFlag::Suspect);
-                tests.push("climatology");
-            }
+            let (flag, tests) = series[i].check(&configs[i], t, v);
             let ours = match flag {
                 QcFlag::Fail => "fail",
                 QcFlag::Suspect => "suspect",
@@ -83,10 +61,6 @@ fn main() {
             *confusion.entry((name, nerrs, ours)).or_default() += 1;
             for test in tests {
                 *by_test.entry((name, test, nerrs)).or_default() += 1;
-            }
-            if flag != QcFlag::Fail {
-                windows[i].push(t, v);
-                climate[i].add(month0, v);
             }
         }
     }

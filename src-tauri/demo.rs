@@ -22,6 +22,28 @@ use tokio_util::sync::CancellationToken;
 const SWMP_GZ: &[u8] = include_bytes!("../data/demo/swmp_apacp_wq_15min_2012-2013.csv.gz");
 const NWMP_CSV: &str = include_str!("../data/demo/cpcb_dataX_patalganga.csv");
 
+/// SWMP columns replayed: (column, parameter, unit as recorded).
+pub const SWMP_COLUMNS: [(&str, Parameter, &str); 8] = [
+    ("temp", Parameter::Temperature, "°C"),
+    ("spcond", Parameter::SpecificConductance, "mS/cm"),
+    ("sal", Parameter::Salinity, "PSU"),
+    ("do_pct", Parameter::DoSat, "%"),
+    ("do_mgl", Parameter::DissolvedOxygen, "mg/L"),
+    ("depth", Parameter::Depth, "m"),
+    ("ph", Parameter::Ph, "pH"),
+    ("turb", Parameter::Turbidity, "NTU"),
+];
+
+/// The bundled SWMP sonde record as CSV text (header `station_code,datetime_utc,…` with NERRS
+/// flag columns `f_*`).
+pub fn swmp_csv() -> Result<String, DemoError> {
+    let mut text = String::new();
+    GzDecoder::new(SWMP_GZ)
+        .read_to_string(&mut text)
+        .map_err(|e| DemoError::Data(e.to_string()))?;
+    Ok(text)
+}
+
 /// Ticks between two CPCB annual records.
 const NWMP_EVERY: u64 = 5;
 
@@ -79,10 +101,7 @@ pub fn stations() -> Vec<StationInfo> {
 
 /// Parses the bundled SWMP file: one record per 15-minute row with the values present.
 pub fn swmp_records() -> Result<Vec<Record>, DemoError> {
-    let mut text = String::new();
-    GzDecoder::new(SWMP_GZ)
-        .read_to_string(&mut text)
-        .map_err(|e| DemoError::Data(e.to_string()))?;
+    let text = swmp_csv()?;
     let mut rdr = csv::Reader::from_reader(text.as_bytes());
     let headers = rdr
         .headers()
@@ -91,19 +110,10 @@ pub fn swmp_records() -> Result<Vec<Record>, DemoError> {
     let col = |name: &str| headers.iter().position(|h| h == name);
     let t_col =
         col("datetime_utc").ok_or_else(|| DemoError::Data("no datetime_utc column".into()))?;
-    let fields: Vec<(usize, Parameter, &'static str)> = [
-        ("temp", Parameter::Temperature, "°C"),
-        ("spcond", Parameter::SpecificConductance, "mS/cm"),
-        ("sal", Parameter::Salinity, "PSU"),
-        ("do_pct", Parameter::DoSat, "%"),
-        ("do_mgl", Parameter::DissolvedOxygen, "mg/L"),
-        ("depth", Parameter::Depth, "m"),
-        ("ph", Parameter::Ph, "pH"),
-        ("turb", Parameter::Turbidity, "NTU"),
-    ]
-    .into_iter()
-    .filter_map(|(name, p, u)| col(name).map(|i| (i, p, u)))
-    .collect();
+    let fields: Vec<(usize, Parameter, &'static str)> = SWMP_COLUMNS
+        .into_iter()
+        .filter_map(|(name, p, u)| col(name).map(|i| (i, p, u)))
+        .collect();
     let mut out = Vec::new();
     for row in rdr.records() {
         let row = row.map_err(|e| DemoError::Data(e.to_string()))?;

@@ -6,7 +6,7 @@ use crate::model::{Parameter, QcFlag, Reading, SourceKind, StationKey, fmt_time}
 use crate::qc;
 use crate::quality::{self, Finding, Level, Validation};
 use crate::wqi::{self, Wqi, WqiInputs};
-use chrono::{DateTime, Datelike, TimeZone, Utc};
+use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
@@ -143,12 +143,10 @@ pub struct LiveState {
     stations: BTreeMap<String, StationState>,
     seq: u64,
     pub watchdog: WatchdogConfig,
-    /// Recent accepted values per series, for the history-based QC tests.
-    windows: HashMap<(String, Parameter), qc::Window>,
+    /// Recent accepted values and monthly statistics per series, for the history-based QC tests.
+    series_qc: HashMap<(String, Parameter), qc::SeriesQc>,
     /// Per-station settings from the config file.
     setups: HashMap<String, StationSetup>,
-    /// Monthly statistics per series, for the climatology test.
-    climate: HashMap<(String, Parameter), qc::MonthlyStats>,
     /// Active alarms (the workflow state; persisted by the pipeline).
     pub alarms: crate::alarms::AlarmBook,
 }
@@ -238,32 +236,19 @@ impl LiveState {
     /// Runs the real-time QC tests on a reading before it is stored, against its series'
     /// recent values, and remembers it for the next one unless it failed.
     pub fn quality_check(&mut self, r: &mut Reading) {
-        let w = self
-            .windows
-            .entry((r.station.id.clone(), r.parameter))
-            .or_default();
         let cfg = self
             .setups
             .get(&r.station.id)
             .and_then(|s| s.qc.get(&r.parameter))
             .cloned()
             .unwrap_or_else(|| qc::QcConfig::defaults(r.parameter));
-        let (mut flag, mut tests) = qc::evaluate(&cfg, w, r.observed_at, r.value);
-        let month0 = r.observed_at.month0() as usize;
-        let stats = self
-            .climate
+        let (flag, tests) = self
+            .series_qc
             .entry((r.station.id.clone(), r.parameter))
-            .or_default();
-        if flag != QcFlag::Fail && qc::climatology(&cfg, Some(stats), month0, r.value) {
-            flag = flag.max(QcFlag::Suspect);
-            tests.push("climatology");
-        }
+            .or_default()
+            .check(&cfg, r.observed_at, r.value);
         r.qc = flag;
         r.qc_tests = tests;
-        if flag != QcFlag::Fail {
-            w.push(r.observed_at, r.value);
-            stats.add(month0, r.value);
-        }
     }
 
     /// Seeds the climatology of a series from stored history (count, mean, mean of squares).
@@ -276,9 +261,10 @@ impl LiveState {
         mean: f64,
         mean_sq: f64,
     ) {
-        self.climate
+        self.series_qc
             .entry((station.to_string(), p))
             .or_default()
+            .climate
             .seed(month0, n, mean, mean_sq);
     }
 

@@ -320,16 +320,17 @@ impl Core {
         self.live().stations().count()
     }
 
-    /// Validates the arguments every series query takes: a known station, a known parameter and
-    /// an RFC 3339 window (default: `span` up to now).
-    fn series_args(
+    /// Validates the arguments every series query takes (a known station, a known parameter,
+    /// an RFC 3339 window defaulting to `span` up to now) and reads the newest `limit` points.
+    async fn series_points(
         &self,
         raw_id: &str,
         parameter: &str,
         from: Option<&str>,
         to: Option<&str>,
         span: chrono::Duration,
-    ) -> Result<(StationKey, Parameter, DateTime<Utc>, DateTime<Utc>), CommandError> {
+        limit: usize,
+    ) -> Result<SeriesPoints, CommandError> {
         let key = self
             .resolve(raw_id)
             .ok_or_else(|| CommandError::UnknownStation(raw_id.chars().take(64).collect()))?;
@@ -344,7 +345,17 @@ impl Core {
         if from_t > to_t {
             return Err(CommandError::BadRequest("`from` is after `to`".into()));
         }
-        Ok((key, p, from_t, to_t))
+        let points = self
+            .store
+            .series(
+                key.id.clone(),
+                p.as_str().into(),
+                from_t.timestamp_millis(),
+                to_t.timestamp_millis(),
+                limit,
+            )
+            .await?;
+        Ok((key, p, from_t, to_t, points))
     }
 
     /// One series as `{"station_id", "parameter", "unit", "points": [{"t","v","q"}]}`.
@@ -356,15 +367,13 @@ impl Core {
         from: Option<&str>,
         to: Option<&str>,
     ) -> Result<Value, CommandError> {
-        let (key, p, from_t, to_t) =
-            self.series_args(raw_id, parameter, from, to, chrono::Duration::hours(24))?;
-        let points = self
-            .store
-            .series(
-                key.id.clone(),
-                p.as_str().into(),
-                from_t.timestamp_millis(),
-                to_t.timestamp_millis(),
+        let (key, p, from_t, to_t, points) = self
+            .series_points(
+                raw_id,
+                parameter,
+                from,
+                to,
+                chrono::Duration::hours(24),
                 10_000,
             )
             .await?;
@@ -382,6 +391,15 @@ impl Core {
         }))
     }
 }
+
+/// A validated series query and its points.
+type SeriesPoints = (
+    StationKey,
+    Parameter,
+    DateTime<Utc>,
+    DateTime<Utc>,
+    Vec<crate::store::Point>,
+);
 
 /// A series reduced to daily medians of its usable values (QC pass/suspect).
 struct Daily {
@@ -421,15 +439,13 @@ impl Core {
         from: Option<&str>,
         to: Option<&str>,
     ) -> Result<Daily, CommandError> {
-        let (key, p, from_t, to_t) =
-            self.series_args(raw_id, parameter, from, to, chrono::Duration::days(365))?;
-        let points = self
-            .store
-            .series(
-                key.id.clone(),
-                p.as_str().into(),
-                from_t.timestamp_millis(),
-                to_t.timestamp_millis(),
+        let (key, p, from_t, to_t, points) = self
+            .series_points(
+                raw_id,
+                parameter,
+                from,
+                to,
+                chrono::Duration::days(365),
                 100_000,
             )
             .await?;

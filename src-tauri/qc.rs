@@ -7,7 +7,7 @@
 //! seeded from stored history and updated live) or a configured monthly range.
 
 use crate::model::{Parameter, QcFlag};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use std::collections::VecDeque;
 
 /// Thresholds for one parameter, in its canonical unit.
@@ -193,6 +193,36 @@ pub fn climatology(cfg: &QcConfig, stats: Option<&MonthlyStats>, month0: usize, 
         stats.and_then(|s| s.range(month0, cfg.climatology_sigmas, cfg.climatology_min_samples))
     });
     range.is_some_and(|(lo, hi)| v < lo || v > hi)
+}
+
+/// The QC state of one series: its recent values and its monthly statistics.
+#[derive(Debug, Clone, Default)]
+pub struct SeriesQc {
+    pub window: Window,
+    pub climate: MonthlyStats,
+}
+
+impl SeriesQc {
+    /// Runs every test on a new value (climatology included) and, unless it failed, remembers
+    /// it for the values after it.
+    pub fn check(
+        &mut self,
+        cfg: &QcConfig,
+        t: DateTime<Utc>,
+        v: f64,
+    ) -> (QcFlag, Vec<&'static str>) {
+        let (mut flag, mut tests) = evaluate(cfg, &self.window, t, v);
+        let month0 = t.month0() as usize;
+        if flag != QcFlag::Fail && climatology(cfg, Some(&self.climate), month0, v) {
+            flag = flag.max(QcFlag::Suspect);
+            tests.push("climatology");
+        }
+        if flag != QcFlag::Fail {
+            self.window.push(t, v);
+            self.climate.add(month0, v);
+        }
+        (flag, tests)
+    }
 }
 
 /// Recent values of one series, oldest first, bounded in count and age.

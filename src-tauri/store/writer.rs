@@ -58,7 +58,8 @@ fn run(mut conn: Connection, mut rx: mpsc::Receiver<Command>) {
 
 enum Outcome {
     Insert(Vec<bool>),
-    Station,
+    /// A command with nothing to report but success.
+    Done,
 }
 
 fn commit_group(conn: &mut Connection, group: Vec<Command>, known: &mut HashSet<String>) {
@@ -75,13 +76,13 @@ fn commit_group(conn: &mut Connection, group: Vec<Command>, known: &mut HashSet<
                 Command::Station { info, .. } => {
                     upsert_station(&tx, info)?;
                     added.insert(info.key.id.clone());
-                    Outcome::Station
+                    Outcome::Done
                 }
                 Command::Alarms { changes, .. } => {
                     for (a, e) in changes {
                         save_alarm(&tx, a, *e)?;
                     }
-                    Outcome::Station
+                    Outcome::Done
                 }
             });
         }
@@ -99,7 +100,7 @@ fn commit_group(conn: &mut Connection, group: Vec<Command>, known: &mut HashSet<
                     (Command::Station { reply, .. } | Command::Alarms { reply, .. }, _) => {
                         let _ = reply.send(Ok(()));
                     }
-                    (Command::Insert { reply, .. }, Outcome::Station) => {
+                    (Command::Insert { reply, .. }, Outcome::Done) => {
                         let _ = reply.send(Err(StoreError::WriterGone));
                     }
                 }
