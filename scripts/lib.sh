@@ -19,6 +19,11 @@ export PH_TAURI_DRIVER_VERSION="2.1.0"
 export PH_RUST_MIN="1.90"
 export PH_NODE_MIN_TEXT="^20.19 or >=22.12 (Vite 8)"
 
+# ONNX Runtime for forecasts: the shared library from the PyPI wheel (stack.md §4). The app
+# looks for it here (and at ORT_DYLIB_PATH, and next to its binary).
+PH_ORT_VERSION=1.32.0
+PH_ORT_DIR="${PUREHEALTH_ORT_DIR:-$HOME/.local/lib/purehealth}"
+
 ph_log()  { printf '[purehealth] %s\n' "$*" >&2; }
 ph_warn() { printf '[purehealth] WARNING: %s\n' "$*" >&2; }
 ph_die()  { printf '[purehealth] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -272,4 +277,34 @@ ph_cleanup() {
     rm -rf "$PH_TMP"
   fi
   exit "$rc"
+}
+
+# Downloads the onnxruntime wheel (no dependencies) from PyPI and keeps only its shared library.
+ph_install_onnxruntime() {
+  local tmp
+  ph_have python3 || { ph_warn "python3 is needed to fetch the onnxruntime wheel"; return 1; }
+  tmp="$(mktemp -d)"
+  if ! python3 -m pip download --quiet --no-deps --only-binary=:all: -d "$tmp" \
+       "onnxruntime==$PH_ORT_VERSION" >&2; then
+    rm -rf "$tmp"; return 1
+  fi
+  mkdir -p "$PH_ORT_DIR" || { rm -rf "$tmp"; return 1; }
+  if ! python3 - "$tmp" "$PH_ORT_DIR" "$PH_ORT_VERSION" <<'PY'
+import glob, os, sys, zipfile
+tmp, dest, version = sys.argv[1:]
+wheel = glob.glob(os.path.join(tmp, "onnxruntime-*.whl"))[0]
+name = f"onnxruntime/capi/libonnxruntime.so.{version}"
+with zipfile.ZipFile(wheel) as z, open(os.path.join(dest, f"libonnxruntime.so.{version}"), "wb") as out:
+    out.write(z.read(name))
+link = os.path.join(dest, "libonnxruntime.so")
+if os.path.lexists(link):
+    os.remove(link)
+os.symlink(f"libonnxruntime.so.{version}", link)
+with open(os.path.join(dest, "VERSION"), "w") as f:
+    f.write(version + "\n")
+PY
+  then
+    rm -rf "$tmp"; return 1
+  fi
+  rm -rf "$tmp"
 }

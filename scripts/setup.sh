@@ -156,6 +156,24 @@ if [ "$want_test" = 1 ]; then
   fi
 fi
 
+# ---- ONNX Runtime (forecast inference; without it forecasts run on the slower tract engine) ----
+ort_lib="$PH_ORT_DIR/libonnxruntime.so"
+if [ -e "$ort_lib" ] && [ "$(cat "$PH_ORT_DIR/VERSION" 2>/dev/null)" = "$PH_ORT_VERSION" ]; then
+  ph_log "ONNX Runtime $PH_ORT_VERSION: present ($ort_lib)"
+elif [ "$check_only" = 1 ]; then
+  ph_warn "ONNX Runtime $PH_ORT_VERSION missing at $ort_lib (forecasts would run on tract)"
+  [ "$want_test" = 1 ] && problems+=("ONNX Runtime $PH_ORT_VERSION missing: scripts/setup.sh installs it from the PyPI onnxruntime wheel")
+else
+  ph_log "installing ONNX Runtime $PH_ORT_VERSION from the PyPI onnxruntime wheel into $PH_ORT_DIR"
+  if ph_install_onnxruntime; then
+    ph_log "ONNX Runtime $PH_ORT_VERSION: installed ($ort_lib)"
+  elif [ "$want_test" = 1 ]; then
+    problems+=("could not install ONNX Runtime $PH_ORT_VERSION (pip download onnxruntime==$PH_ORT_VERSION failed)")
+  else
+    ph_warn "could not install ONNX Runtime $PH_ORT_VERSION: forecasts will run on tract"
+  fi
+fi
+
 # ---- UI dependencies ------------------------------------------------------------------------------
 if [ "$want_ui" = 1 ] && ph_node_ok; then
   if [ "$check_only" = 1 ]; then

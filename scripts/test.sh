@@ -51,8 +51,13 @@ e2e_browser() {
     return 1
   fi
   ph_log "hub ready: $(curl -fsS --max-time 2 "http://127.0.0.1:$hub_port/health" || true)"
+  # A field station reporting critically low oxygen, so the e2e always has an open alarm to
+  # acknowledge (the demo's real data seldom crosses a limit).
+  mosquitto_pub -h 127.0.0.1 -p "$broker_port" -q 1 -i purehealth-e2e-pub \
+    -t purehealth/e2e-river/do -m '{"value": 2.0, "unit": "mg/L"}' \
+    || { ph_log "mosquitto_pub failed"; ph_stop "$pid"; return 1; }
   # shellcheck disable=SC2016  # expanded by the inner bash
-  HUB_RESTART_CMD="kill -TERM \$(cat '$pidfile') && sleep 1" \
+  E2E_REQUIRE_ALARM=1 HUB_RESTART_CMD="kill -TERM \$(cat '$pidfile') && sleep 1" \
   HUB_URL="http://127.0.0.1:$hub_port" timeout --kill-after=10 "$PH_E2E_TIMEOUT" \
     bash -c 'source "$PH_ROOT/scripts/lib.sh"; ph_e2e_node tests/e2e/browser.mjs' || rc=$?
   if [ "$rc" -ne 0 ]; then
@@ -205,6 +210,8 @@ step clippy-headless "cargo clippy --no-default-features --all-targets -D warnin
   cargo clippy --no-default-features --all-targets -- -D warnings
 step clippy-gui "cargo clippy --all-targets -D warnings (gui)" \
   cargo clippy --features custom-protocol --all-targets -- -D warnings
+# setup installed ONNX Runtime: the both-backends test must run, not skip.
+export PUREHEALTH_REQUIRE_ORT=1
 step test-headless "cargo test --no-default-features" cargo test --no-default-features
 step build-headless "cargo build --no-default-features" cargo build --no-default-features
 if ! ok build-headless; then

@@ -111,13 +111,6 @@ pub struct AlarmBook {
     next_id: i64,
 }
 
-fn worse(p: Parameter, a: f64, b: f64, f: &Finding) -> f64 {
-    // "Worse" is lower for low limits (DO), higher for high limits.
-    let low = f.threshold_low.is_some_and(|l| f.value < l);
-    let _ = p;
-    if low { a.min(b) } else { a.max(b) }
-}
-
 impl AlarmBook {
     /// Restores the active alarms after a restart; `max_id` is the highest id ever stored.
     pub fn restore(active: Vec<Alarm>, max_id: i64) -> AlarmBook {
@@ -138,23 +131,51 @@ impl AlarmBook {
         profile: &str,
         at: DateTime<Utc>,
     ) -> Option<(Alarm, Event)> {
-        let key = (station.to_string(), f.parameter, THRESHOLD_RULE.to_string());
-        match (self.active.get_mut(&key), f.level) {
+        let low = f.threshold_low.is_some_and(|l| f.value < l);
+        self.on_rule(
+            station,
+            f.parameter,
+            THRESHOLD_RULE,
+            profile,
+            f.level,
+            f.value,
+            low,
+            at,
+        )
+    }
+
+    /// Feeds the current level of any rule (threshold, forecast, …) for one station and
+    /// parameter: raises, changes severity, or resolves by itself when the level is `Ok`.
+    /// `low` says that lower values are worse (for the peak kept on the alarm).
+    #[allow(clippy::too_many_arguments)]
+    pub fn on_rule(
+        &mut self,
+        station: &str,
+        parameter: Parameter,
+        rule: &str,
+        profile: &str,
+        level: Level,
+        value: f64,
+        low: bool,
+        at: DateTime<Utc>,
+    ) -> Option<(Alarm, Event)> {
+        let key = (station.to_string(), parameter, rule.to_string());
+        match (self.active.get_mut(&key), level) {
             (None, Level::Ok) => None,
             (None, level) => {
                 self.next_id += 1;
                 let a = Alarm {
                     id: self.next_id,
                     station_id: station.to_string(),
-                    parameter: f.parameter,
-                    rule: THRESHOLD_RULE.into(),
+                    parameter,
+                    rule: rule.into(),
                     profile: profile.into(),
                     severity: level,
                     state: State::Open,
                     opened_at: at,
                     updated_at: at,
-                    last_value: f.value,
-                    peak_value: f.value,
+                    last_value: value,
+                    peak_value: value,
                     occurrences: 1,
                     acknowledged_by: None,
                     acknowledged_at: None,
@@ -171,12 +192,16 @@ impl AlarmBook {
                 a.resolved_by = Some(SYSTEM.into());
                 a.resolved_at = Some(at);
                 a.updated_at = at;
-                a.last_value = f.value;
+                a.last_value = value;
                 Some((a, Event::Resolved))
             }
             (Some(a), level) => {
-                a.last_value = f.value;
-                a.peak_value = worse(f.parameter, a.peak_value, f.value, f);
+                a.last_value = value;
+                a.peak_value = if low {
+                    a.peak_value.min(value)
+                } else {
+                    a.peak_value.max(value)
+                };
                 a.updated_at = at;
                 if a.severity != level {
                     a.severity = level;

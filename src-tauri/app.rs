@@ -53,6 +53,33 @@ async fn station_trend(
 }
 
 #[tauri::command]
+async fn station_anomalies(
+    core: State<'_, Core>,
+    station_id: String,
+    parameter: String,
+    from: Option<String>,
+    to: Option<String>,
+) -> Result<Value, CommandError> {
+    core.anomalies_json(&station_id, &parameter, from.as_deref(), to.as_deref())
+        .await
+}
+
+#[tauri::command]
+async fn station_forecast(
+    core: State<'_, Core>,
+    station_id: String,
+    parameter: String,
+) -> Result<Value, CommandError> {
+    core.forecast_json(&station_id, &parameter).await
+}
+
+/// The same report as the hub's `/health` (without its WebSocket client counts).
+#[tauri::command]
+async fn health(core: State<'_, Core>) -> Result<Value, CommandError> {
+    Ok(core.health_json().await)
+}
+
+#[tauri::command]
 async fn list_alerts(core: State<'_, Core>, state: Option<String>) -> Result<Value, CommandError> {
     core.alerts_json(state.as_deref()).await
 }
@@ -105,6 +132,9 @@ pub fn run() -> Result<(), AppError> {
             list_stations,
             station_readings,
             station_trend,
+            station_anomalies,
+            station_forecast,
+            health,
             list_alerts,
             ack_alert,
             resolve_alert,

@@ -21,6 +21,42 @@ pub enum Command {
     Hub(HubArgs),
     /// Replay real monitoring records as live MQTT sensor readings.
     Demo(DemoArgs),
+    /// Forecast models: evaluate them on daily data.
+    #[command(subcommand)]
+    Forecast(ForecastCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ForecastCommand {
+    /// Rolling-origin backtest of the models against persistence and day-of-year climatology.
+    Backtest(BacktestArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BacktestArgs {
+    /// Daily data in long format: datetime,site_id,variable,observation (may be .gz).
+    #[arg(long, value_name = "FILE")]
+    pub csv: PathBuf,
+    /// Only this parameter, named as in the file (oxygen, temperature, chla).
+    #[arg(long, value_name = "P")]
+    pub parameter: Option<String>,
+    /// Only this site.
+    #[arg(long, value_name = "S")]
+    pub site: Option<String>,
+    /// Print {"results": [...]} instead of the table.
+    #[arg(long)]
+    pub json: bool,
+    /// Inference engine: auto, onnxruntime or tract (also PUREHEALTH_FORECAST_BACKEND).
+    #[arg(
+        long,
+        value_name = "B",
+        env = "PUREHEALTH_FORECAST_BACKEND",
+        default_value = "auto"
+    )]
+    pub backend: crate::forecast::backend::Preference,
+    /// Directory with forecast_<p>.json/.onnx to use instead of the bundled models.
+    #[arg(long, value_name = "DIR")]
+    pub models: Option<PathBuf>,
 }
 
 #[derive(Debug, Args, Default)]

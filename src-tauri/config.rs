@@ -34,6 +34,8 @@ pub enum ConfigError {
     TimeZone(String),
     #[error("no data directory: pass --data-dir or set PUREHEALTH_DATA_DIR")]
     NoDataDir,
+    #[error("forecast_backend: {0}")]
+    Forecast(String),
     #[error("demo_speed must be a number between 1 and 100000, got {0}")]
     DemoSpeed(f64),
     #[error(
@@ -124,6 +126,31 @@ pub struct AppConfig {
     pub watchdog: WatchdogConfig,
     pub stations: Vec<StationConfig>,
     pub mqtt_routes: Vec<Route>,
+    pub forecast: ForecastConfig,
+}
+
+/// Forecasting settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForecastConfig {
+    /// Inference engine: auto (ONNX Runtime if its library loads, else tract), onnxruntime, tract.
+    pub backend: crate::forecast::backend::Preference,
+    /// Explicit `libonnxruntime` path (else `ORT_DYLIB_PATH`, next to the binary, ~/.local/lib/purehealth).
+    pub onnxruntime_library: Option<PathBuf>,
+    /// Directory with `forecast_<p>.json` + `.onnx` replacing the bundled models.
+    pub models_dir: Option<PathBuf>,
+    /// Seconds between prediction cycles (the original spec: 15 minutes).
+    pub interval_s: f64,
+}
+
+impl Default for ForecastConfig {
+    fn default() -> Self {
+        ForecastConfig {
+            backend: Default::default(),
+            onnxruntime_library: None,
+            models_dir: None,
+            interval_s: 900.0,
+        }
+    }
 }
 
 /// A broker username and password. `Debug` masks the password.
@@ -175,6 +202,14 @@ pub struct FileConfig {
     pub stations: Vec<StationFile>,
     /// Topics to subscribe to, replacing the defaults: `[[mqtt_topics]]` tables.
     pub mqtt_topics: Option<Vec<Route>>,
+    /// Forecast engine: "auto" (default), "onnxruntime" or "tract".
+    pub forecast_backend: Option<String>,
+    /// Path of libonnxruntime.so to load.
+    pub onnxruntime_library: Option<PathBuf>,
+    /// Directory of forecast models replacing the bundled ones.
+    pub models_dir: Option<PathBuf>,
+    /// Seconds between prediction cycles (default 900).
+    pub prediction_interval_s: Option<f64>,
 }
 
 /// One `[[stations]]` table of the config file.
@@ -323,6 +358,23 @@ impl AppConfig {
             )?,
             check_every_s: positive("watchdog_check_s", file.watchdog_check_s, d.check_every_s)?,
         };
+        let forecast = ForecastConfig {
+            backend: match env("PUREHEALTH_FORECAST_BACKEND").or(file.forecast_backend) {
+                None => Default::default(),
+                Some(b) => b.parse().map_err(ConfigError::Forecast)?,
+            },
+            onnxruntime_library: file.onnxruntime_library,
+            models_dir: env("PUREHEALTH_MODELS_DIR")
+                .map(PathBuf::from)
+                .or(file.models_dir),
+            interval_s: positive(
+                "prediction_interval_s",
+                env("PUREHEALTH_PREDICTION_INTERVAL_S")
+                    .map(|v| v.parse().unwrap_or(f64::NAN))
+                    .or(file.prediction_interval_s),
+                900.0,
+            )?,
+        };
         let mqtt_routes = file.mqtt_topics.unwrap_or_else(routes::defaults);
         if mqtt_routes.is_empty() {
             return Err(ConfigError::Route(
@@ -354,6 +406,7 @@ impl AppConfig {
             watchdog,
             stations,
             mqtt_routes,
+            forecast,
         })
     }
 }

@@ -44,6 +44,73 @@ pub fn swmp_csv() -> Result<String, DemoError> {
     Ok(text)
 }
 
+/// The sonde replay starts here; the records before it become the station's history
+/// (about a year), so trends, anomalies and forecasts have data from the first minute.
+pub const HISTORY_UNTIL: &str = "2013-01-01";
+
+/// Parameters seeded as history (recorded in canonical units, so no conversion is needed).
+const HISTORY_PARAMETERS: [Parameter; 5] = [
+    Parameter::Temperature,
+    Parameter::DissolvedOxygen,
+    Parameter::Ph,
+    Parameter::Turbidity,
+    Parameter::Depth,
+];
+
+/// Index of the first sonde record the live replay publishes.
+pub fn replay_start(records: &[Record]) -> usize {
+    records
+        .iter()
+        .position(|r| r.source_time.as_str() >= HISTORY_UNTIL)
+        .unwrap_or(0)
+}
+
+/// The sonde records before [`HISTORY_UNTIL`] as readings, shifted in time so that the last one
+/// lies one record interval (15 minutes) before `now`: a year of real history ending where
+/// the live replay begins.
+pub fn history(records: &[Record], now: chrono::DateTime<Utc>) -> Vec<crate::model::Reading> {
+    let start = replay_start(records);
+    let parse = |s: &str| {
+        chrono::DateTime::parse_from_rfc3339(s)
+            .ok()
+            .map(|t| t.with_timezone(&Utc))
+    };
+    let Some(end) = records.get(start).and_then(|r| parse(&r.source_time)) else {
+        return Vec::new();
+    };
+    let key = StationKey {
+        id: "apacpwq".into(),
+        legacy_id: None,
+    };
+    let mut out = Vec::new();
+    for rec in &records[..start] {
+        let Some(t) = parse(&rec.source_time) else {
+            continue;
+        };
+        let at = now - (end - t);
+        for &(p, v, unit) in &rec.values {
+            if !HISTORY_PARAMETERS.contains(&p) {
+                continue;
+            }
+            out.push(crate::model::Reading {
+                station: key.clone(),
+                parameter: p,
+                observed_at: at,
+                source: crate::model::SourceKind::Sensor,
+                value: v,
+                unit: p.canonical_unit(),
+                raw_value: v,
+                raw_unit: unit.to_string(),
+                qc: crate::model::QcFlag::NotEvaluated,
+                qc_tests: Vec::new(),
+                time_from_receipt: false,
+                received_at: now,
+            });
+        }
+    }
+    out
+}
+
 /// Ticks between two CPCB annual records.
 const NWMP_EVERY: u64 = 5;
 
@@ -212,6 +279,7 @@ pub async fn run(
             }
         }
     });
+    let start = replay_start(&swmp);
     let period = Duration::from_secs_f64((900.0 / speed).max(0.01));
     let mut ticker = tokio::time::interval(period);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -229,7 +297,7 @@ pub async fn run(
             _ = cancel.cancelled() => break,
             _ = ticker.tick() => {}
         }
-        let mut batch = vec![&swmp[(tick as usize) % swmp.len()]];
+        let mut batch = vec![&swmp[(start + tick as usize) % swmp.len()]];
         if tick % NWMP_EVERY == 0 {
             let year = (tick / NWMP_EVERY) as usize;
             for list in [&nwmp_a, &nwmp_b] {

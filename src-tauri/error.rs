@@ -15,6 +15,8 @@ pub enum CommandError {
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
     BadRequest(String),
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -23,7 +25,9 @@ pub enum CommandError {
 impl CommandError {
     pub fn kind(&self) -> &'static str {
         match self {
-            CommandError::UnknownStation(_) | CommandError::UnknownAlarm(_) => "not_found",
+            CommandError::UnknownStation(_)
+            | CommandError::UnknownAlarm(_)
+            | CommandError::NotFound(_) => "not_found",
             CommandError::Conflict(_) => "conflict",
             CommandError::BadRequest(_) => "bad_request",
             CommandError::Store(_) => "storage",

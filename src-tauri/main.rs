@@ -5,7 +5,7 @@
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use purehealth_lib::cli::{Cli, Command};
+use purehealth_lib::cli::{Cli, Command, ForecastCommand};
 use purehealth_lib::config::{self, AppConfig, MqttMode};
 use purehealth_lib::{demo, runtime};
 use tokio_util::sync::CancellationToken;
@@ -16,6 +16,7 @@ fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Some(Command::Hub(args)) => run_hub(&args),
         Some(Command::Demo(args)) => run_demo(&args),
+        Some(Command::Forecast(ForecastCommand::Backtest(args))) => backtest(&args),
         None => desktop(),
     };
     match result {
@@ -84,6 +85,31 @@ fn run_demo(args: &purehealth_lib::cli::DemoArgs) -> Result<()> {
         demo::run(host, port, args.speed, login, cancel).await?;
         Ok(())
     })
+}
+
+fn backtest(args: &purehealth_lib::cli::BacktestArgs) -> Result<()> {
+    use purehealth_lib::forecast::{Models, backtest};
+    let bytes =
+        std::fs::read(&args.csv).with_context(|| format!("cannot read {}", args.csv.display()))?;
+    let data = backtest::read_long(&bytes).with_context(|| args.csv.display().to_string())?;
+    let models = Models::load(args.backend, None, args.models.as_deref())?;
+    let rows = backtest::run(
+        &models,
+        &data,
+        args.parameter.as_deref(),
+        args.site.as_deref(),
+    )?;
+    if args.json {
+        println!("{}", serde_json::json!({ "results": rows }));
+    } else {
+        println!(
+            "backend: {} · origins every {} days · P10-P90 = share of points inside the interval",
+            models.backend.name(),
+            backtest::ORIGIN_STEP
+        );
+        print!("{}", backtest::table(&rows));
+    }
+    Ok(())
 }
 
 /// Ctrl-C or SIGTERM.

@@ -34,6 +34,8 @@ pub struct Core {
     live: Arc<Mutex<LiveState>>,
     tx: broadcast::Sender<Outgoing>,
     pub stats: Arc<Stats>,
+    /// Forecast models and the prediction cycle's status (see [`crate::prediction`]).
+    pub forecasting: Arc<crate::prediction::Forecasting>,
 }
 
 impl Core {
@@ -107,13 +109,22 @@ impl Core {
             live: Arc::new(Mutex::new(live)),
             tx,
             stats: Arc::new(Stats::default()),
+            forecasting: Arc::default(),
         })
     }
 
-    fn live(&self) -> MutexGuard<'_, LiveState> {
+    pub(crate) fn live(&self) -> MutexGuard<'_, LiveState> {
         // A panic while holding the lock cannot leave the state half-updated in a way
         // that matters more than stopping ingest would, so recover the guard.
         self.live.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Sends one frame to every hub client and the window (nobody listening is fine).
+    pub(crate) fn broadcast(&self, station: String, frame: String) {
+        let _ = self.tx.send(Outgoing {
+            station,
+            frame: frame.into(),
+        });
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Outgoing> {
@@ -208,6 +219,24 @@ impl Core {
             });
         }
         Ok(new)
+    }
+
+    /// Stores past readings (QC-checked in order) without announcing them or raising alarms:
+    /// history for trends and forecasts, e.g. the demo's first year or a backfill.
+    pub async fn import_history(&self, mut readings: Vec<Reading>) -> Result<usize, StoreError> {
+        readings.sort_by_key(|r| r.observed_at);
+        {
+            let mut live = self.live();
+            for r in &mut readings {
+                live.quality_check(r);
+            }
+        }
+        let mut stored = 0;
+        for chunk in readings.chunks(5_000) {
+            let (_, flags) = self.store.insert_readings(chunk.to_vec()).await?;
+            stored += flags.iter().filter(|f| **f).count();
+        }
+        Ok(stored)
     }
 
     /// Alarms in a state (`open`, `acknowledged`, `resolved`; all when None), newest first.

@@ -45,6 +45,7 @@ pub async fn start(cfg: &AppConfig) -> Result<Running, StartError> {
         for info in demo::stations() {
             core.register_station(info).await?;
         }
+        seed_demo_history(&core).await?;
     }
     if let MqttMode::Embedded { listen } = &cfg.mqtt {
         let listen = *listen;
@@ -73,6 +74,35 @@ pub async fn start(cfg: &AppConfig) -> Result<Running, StartError> {
         if let Err(e) = hub.serve().await {
             tracing::error!(error = %e, "hub stopped");
             hub_cancel.cancel();
+        }
+    });
+    // Models load off the async threads; the hub is already serving meanwhile.
+    let fc = cfg.forecast.clone();
+    let forecasting = core.forecasting.clone();
+    tokio::task::spawn_blocking(move || {
+        forecasting.install(crate::forecast::Models::load(
+            fc.backend,
+            fc.onnxruntime_library.as_deref(),
+            fc.models_dir.as_deref(),
+        ))
+    })
+    .await
+    .map_err(|e| StartError::Join(e.to_string()))?;
+    let (pred_core, pred_cancel) = (core.clone(), cancel.clone());
+    let every = std::time::Duration::from_secs_f64(cfg.forecast.interval_s);
+    tracker.spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = pred_cancel.cancelled() => break,
+                _ = tick.tick() => {
+                    match pred_core.forecast_cycle(chrono::Utc::now()).await {
+                        Ok(r) => tracing::debug!(series = r.series, alarms = r.alarms, "prediction cycle"),
+                        Err(e) => tracing::warn!(error = %e, "prediction cycle failed"),
+                    }
+                }
+            }
         }
     });
     let (watch_core, watch_cancel) = (core.clone(), cancel.clone());
@@ -108,6 +138,27 @@ pub async fn start(cfg: &AppConfig) -> Result<Running, StartError> {
         cancel,
         tracker,
     })
+}
+
+/// Gives the demo sonde a year of history on first start (never twice: a restart keeps it).
+async fn seed_demo_history(core: &Core) -> Result<(), StartError> {
+    let seeded = core
+        .store
+        .series_keys()
+        .await?
+        .iter()
+        .any(|(s, _)| s == "apacpwq");
+    if seeded {
+        return Ok(());
+    }
+    let records = tokio::task::spawn_blocking(demo::swmp_records)
+        .await
+        .map_err(|e| StartError::Join(e.to_string()))?
+        .map_err(|e| StartError::Join(e.to_string()))?;
+    let history = demo::history(&records, chrono::Utc::now());
+    let n = core.import_history(history).await?;
+    tracing::info!(readings = n, "demo history seeded");
+    Ok(())
 }
 
 impl Running {

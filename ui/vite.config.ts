@@ -12,10 +12,12 @@ export default defineConfig({
     chunkSizeWarningLimit: 400,
   },
   server: {
-    // `npm run dev` against a running hub: HUB_URL=http://127.0.0.1:8080 npm run dev
+    // `npm run dev` (and `vite preview`, which reuses this) against a running hub:
+    // HUB_URL=http://127.0.0.1:8080 npm run dev
     proxy: process.env.HUB_URL
       ? {
           '/api': process.env.HUB_URL,
+          '/health': process.env.HUB_URL,
           '/ws': { target: process.env.HUB_URL.replace(/^http/, 'ws'), ws: true },
         }
       : undefined,

@@ -2,7 +2,6 @@
 
 use super::HubState;
 use crate::error::CommandError;
-use crate::model::fmt_time;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -14,9 +13,9 @@ use std::collections::BTreeMap;
 impl IntoResponse for CommandError {
     fn into_response(self) -> Response {
         let status = match self {
-            CommandError::UnknownStation(_) | CommandError::UnknownAlarm(_) => {
-                StatusCode::NOT_FOUND
-            }
+            CommandError::UnknownStation(_)
+            | CommandError::UnknownAlarm(_)
+            | CommandError::NotFound(_) => StatusCode::NOT_FOUND,
             CommandError::Conflict(_) => StatusCode::CONFLICT,
             CommandError::BadRequest(_) => StatusCode::BAD_REQUEST,
             CommandError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -28,18 +27,13 @@ impl IntoResponse for CommandError {
 pub async fn health(State(s): State<HubState>) -> Json<Value> {
     let (active, by_station) = s.clients.snapshot();
     let subs: usize = by_station.iter().map(|(_, n)| n).sum();
-    let readings = s.core.store.reading_count().await.ok();
-    Json(json!({
-        "status": "healthy",
-        "timestamp": fmt_time(chrono::Utc::now()),
-        "active_clients": active,
-        "subscriptions": subs,
-        "uptime_s": s.started.elapsed().as_secs(),
-        "version": env!("CARGO_PKG_VERSION"),
-        "stations": s.core.station_count(),
-        "mqtt": s.core.stats.to_json(),
-        "db": {"path": s.core.store.path().display().to_string(), "readings": readings},
-    }))
+    let mut v = s.core.health_json().await;
+    if let Some(o) = v.as_object_mut() {
+        o.insert("active_clients".into(), json!(active));
+        o.insert("subscriptions".into(), json!(subs));
+        o.insert("uptime_s".into(), json!(s.started.elapsed().as_secs()));
+    }
+    Json(v)
 }
 
 pub async fn stats(State(s): State<HubState>) -> Json<Value> {
@@ -96,6 +90,15 @@ pub async fn trend(
         .trend_json(&id, &parameter, q.from.as_deref(), q.to.as_deref())
         .await
         .map(Json)
+}
+
+pub async fn forecast(
+    State(s): State<HubState>,
+    Path(id): Path<String>,
+    Query(q): Query<ReadingsQuery>,
+) -> Result<Json<Value>, CommandError> {
+    let parameter = q.required_parameter()?;
+    s.core.forecast_json(&id, &parameter).await.map(Json)
 }
 
 pub async fn anomalies(

@@ -385,3 +385,63 @@ pub fn pong() -> Value {
 pub fn error(message: &str) -> Value {
     json!({"type": "error", "message": message, "timestamp": now()})
 }
+
+/// `alert` for a forecast-exceedance alarm (raised, severity changed or cleared by a newer
+/// forecast). `value` is the forecast quantile behind the level.
+pub fn forecast_alert(
+    st: &StationState,
+    a: &Alarm,
+    row: &crate::store::ForecastRow,
+    value: f64,
+) -> Value {
+    let p = a.parameter;
+    let cleared = a.state == crate::alarms::State::Resolved;
+    let severity = if cleared { "info" } else { a.severity.as_str() };
+    let message = if cleared {
+        format!(
+            "{} no longer forecast below 4 mg/L within 7 days (lowest P10 {value:.2})",
+            p.label()
+        )
+    } else {
+        format!(
+            "{} forecast below 4 mg/L within 7 days ({} {value:.2} mg/L, model {} {})",
+            p.label(),
+            if a.severity == Level::Critical {
+                "median"
+            } else {
+                "P10"
+            },
+            row.model,
+            row.model_version
+        )
+    };
+    let mut alert = serde_json::Map::new();
+    alert.insert("severity".into(), json!(severity));
+    alert.insert("parameter".into(), json!(p.label()));
+    alert.insert("parameter_code".into(), json!(p.as_str()));
+    alert.insert("value".into(), finite(value));
+    alert.insert("unit".into(), json!(p.canonical_unit()));
+    alert.insert("threshold".into(), json!(4.0));
+    alert.insert("threshold_low".into(), json!(4.0));
+    alert.insert("message".into(), json!(message));
+    alert.insert("level".into(), json!(a.severity.as_str()));
+    alert.insert(
+        "basis".into(),
+        json!({"profile": a.profile, "clause": "forecast: DO P10 (warning) or P50 (critical) below 4 mg/L within 7 days"}),
+    );
+    alert.insert("confidence".into(), json!("forecast"));
+    alert.insert(
+        "forecast".into(),
+        json!({"issued_at": fmt_time(crate::live::from_ms(row.issued_ms)), "model": row.model,
+               "model_version": row.model_version, "backend": row.backend}),
+    );
+    alert.insert("station_name".into(), json!(st.name));
+    add_alarm_fields(&mut alert, a);
+    json!({
+        "type": "alert",
+        "station_id": st.key.wire_id(),
+        "timestamp": now(),
+        "priority": if cleared { "medium" } else { severity },
+        "alert": Value::Object(alert),
+    })
+}

@@ -48,6 +48,7 @@ pub fn router(state: HubState) -> Router {
         .route("/api/stations/{id}/readings", get(api::readings))
         .route("/api/stations/{id}/trend", get(api::trend))
         .route("/api/stations/{id}/anomalies", get(api::anomalies))
+        .route("/api/stations/{id}/forecast", get(api::forecast))
         .route("/api/alerts", get(api::alerts))
         .route("/api/alerts/{id}/ack", axum::routing::post(api::ack))
         .route(

@@ -101,6 +101,37 @@ const MIGRATIONS: &[&str] = &[
         value REAL NOT NULL,
         actor TEXT
     ) STRICT;",
+    // 4: daily rollups of usable readings (QC pass, not evaluated, suspect), kept by the writer,
+    // for forecasts and long-range charts without scanning `reading`; and issued forecasts.
+    "CREATE TABLE daily (
+        station_id TEXT NOT NULL,
+        parameter TEXT NOT NULL,
+        day INTEGER NOT NULL,
+        n INTEGER NOT NULL,
+        sum REAL NOT NULL,
+        min REAL NOT NULL,
+        max REAL NOT NULL,
+        PRIMARY KEY (station_id, parameter, day)
+    ) STRICT, WITHOUT ROWID;
+    INSERT INTO daily
+        SELECT station_id, parameter, ts / 86400000, count(*), sum(value), min(value), max(value)
+        FROM reading WHERE qc IN (1, 2, 3) AND ts >= 0
+        GROUP BY station_id, parameter, ts / 86400000;
+    CREATE TABLE forecast (
+        station_id TEXT NOT NULL,
+        parameter TEXT NOT NULL,
+        issued_at INTEGER NOT NULL,
+        horizon INTEGER NOT NULL,
+        origin_day INTEGER NOT NULL,
+        p10 REAL NOT NULL,
+        p50 REAL NOT NULL,
+        p90 REAL NOT NULL,
+        model TEXT NOT NULL,
+        model_version TEXT NOT NULL,
+        backend TEXT NOT NULL,
+        climatology INTEGER NOT NULL,
+        PRIMARY KEY (station_id, parameter, issued_at, horizon)
+    ) STRICT, WITHOUT ROWID;",
 ];
 
 pub fn apply(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {

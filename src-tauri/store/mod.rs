@@ -6,7 +6,7 @@ mod migrations;
 mod reader;
 mod writer;
 
-pub use reader::{LatestRow, Point, StationRow};
+pub use reader::{DailyRow, LatestRow, Point, StationRow};
 
 use crate::model::{Reading, StationKey};
 use rusqlite::Connection;
@@ -45,6 +45,21 @@ pub struct StationInfo {
     pub name: String,
     pub location: Option<(f64, f64)>,
     pub source: String,
+}
+
+/// One issued forecast of a series: P10/P50/P90 for horizons 1, 2, … days after `origin_day`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForecastRow {
+    pub station_id: String,
+    pub parameter: String,
+    pub issued_ms: i64,
+    /// Days since 1970-01-01 of the last day of the input window.
+    pub origin_day: i64,
+    pub model: String,
+    pub model_version: String,
+    pub backend: String,
+    pub climatology: bool,
+    pub quantiles: Vec<(f64, f64, f64)>,
 }
 
 /// Cheap-to-clone handle to the database.
@@ -131,6 +146,48 @@ impl Store {
             .readers
             .run(move |c| reader::alarms(c, state, limit))
             .await
+    }
+
+    /// Stores issued forecasts in one transaction.
+    pub async fn save_forecasts(&self, rows: Vec<ForecastRow>) -> Result<(), StoreError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let (reply, rx) = oneshot::channel();
+        self.send(writer::Command::Forecasts { rows, reply })
+            .await?;
+        rx.await.map_err(|_| StoreError::WriterGone)?
+    }
+
+    /// The newest forecast of one series, if any.
+    pub async fn latest_forecast(
+        &self,
+        station: String,
+        parameter: String,
+    ) -> Result<Option<ForecastRow>, StoreError> {
+        self.inner
+            .readers
+            .run(move |c| reader::latest_forecast(c, &station, &parameter))
+            .await
+    }
+
+    /// Daily means of usable readings of one series for days in `[from_day, to_day]`.
+    pub async fn daily(
+        &self,
+        station: String,
+        parameter: String,
+        from_day: i64,
+        to_day: i64,
+    ) -> Result<Vec<reader::DailyRow>, StoreError> {
+        self.inner
+            .readers
+            .run(move |c| reader::daily(c, &station, &parameter, from_day, to_day))
+            .await
+    }
+
+    /// Every (station, parameter) that has readings.
+    pub async fn series_keys(&self) -> Result<Vec<(String, String)>, StoreError> {
+        self.inner.readers.run(reader::series_keys).await
     }
 
     /// The highest alarm id ever stored (ids keep increasing across restarts).

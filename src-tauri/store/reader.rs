@@ -149,6 +149,84 @@ pub fn series(
     rows.collect()
 }
 
+/// One day of a series: (day since 1970-01-01, count, mean, min, max) of usable readings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DailyRow {
+    pub day: i64,
+    pub n: i64,
+    pub mean: f64,
+    pub min: f64,
+    pub max: f64,
+}
+
+pub fn daily(
+    c: &Connection,
+    station: &str,
+    parameter: &str,
+    from_day: i64,
+    to_day: i64,
+) -> Result<Vec<DailyRow>, rusqlite::Error> {
+    let mut stmt = c.prepare_cached(
+        "SELECT day, n, sum / n, min, max FROM daily
+         WHERE station_id = ?1 AND parameter = ?2 AND day BETWEEN ?3 AND ?4 ORDER BY day",
+    )?;
+    let rows = stmt.query_map(
+        rusqlite::params![station, parameter, from_day, to_day],
+        |r| {
+            Ok(DailyRow {
+                day: r.get(0)?,
+                n: r.get(1)?,
+                mean: r.get(2)?,
+                min: r.get(3)?,
+                max: r.get(4)?,
+            })
+        },
+    )?;
+    rows.collect()
+}
+
+pub fn series_keys(c: &Connection) -> Result<Vec<(String, String)>, rusqlite::Error> {
+    let mut stmt =
+        c.prepare_cached("SELECT DISTINCT station_id, parameter FROM series ORDER BY 1, 2")?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    rows.collect()
+}
+
+pub fn latest_forecast(
+    c: &Connection,
+    station: &str,
+    parameter: &str,
+) -> Result<Option<super::ForecastRow>, rusqlite::Error> {
+    let mut stmt = c.prepare_cached(
+        "SELECT issued_at, horizon, origin_day, p10, p50, p90, model, model_version, backend, climatology
+         FROM forecast WHERE station_id = ?1 AND parameter = ?2 AND issued_at =
+            (SELECT max(issued_at) FROM forecast WHERE station_id = ?1 AND parameter = ?2)
+         ORDER BY horizon",
+    )?;
+    let mut out: Option<super::ForecastRow> = None;
+    let mut rows = stmt.query(rusqlite::params![station, parameter])?;
+    while let Some(r) = rows.next()? {
+        let q = (r.get(3)?, r.get(4)?, r.get(5)?);
+        match &mut out {
+            Some(f) => f.quantiles.push(q),
+            None => {
+                out = Some(super::ForecastRow {
+                    station_id: station.to_string(),
+                    parameter: parameter.to_string(),
+                    issued_ms: r.get(0)?,
+                    origin_day: r.get(2)?,
+                    model: r.get(6)?,
+                    model_version: r.get(7)?,
+                    backend: r.get(8)?,
+                    climatology: r.get(9)?,
+                    quantiles: vec![q],
+                })
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Per series and calendar month (UTC) of usable readings: (station, parameter, month 1-12,
 /// count, mean, mean of squares). One scan, at start-up.
 pub type MonthlyRow = (String, String, i64, i64, f64, f64);

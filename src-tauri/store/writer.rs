@@ -29,6 +29,10 @@ pub enum Command {
         changes: Vec<(Alarm, Event)>,
         reply: oneshot::Sender<Result<(), StoreError>>,
     },
+    Forecasts {
+        rows: Vec<super::ForecastRow>,
+        reply: oneshot::Sender<Result<(), StoreError>>,
+    },
 }
 
 pub fn spawn(conn: Connection) -> Result<mpsc::Sender<Command>, StoreError> {
@@ -84,6 +88,12 @@ fn commit_group(conn: &mut Connection, group: Vec<Command>, known: &mut HashSet<
                     }
                     Outcome::Done
                 }
+                Command::Forecasts { rows, .. } => {
+                    for f in rows {
+                        save_forecast(&tx, f)?;
+                    }
+                    Outcome::Done
+                }
             });
         }
         tx.commit()?;
@@ -97,7 +107,12 @@ fn commit_group(conn: &mut Connection, group: Vec<Command>, known: &mut HashSet<
                     (Command::Insert { reply, readings }, Outcome::Insert(flags)) => {
                         let _ = reply.send(Ok((readings, flags)));
                     }
-                    (Command::Station { reply, .. } | Command::Alarms { reply, .. }, _) => {
+                    (
+                        Command::Station { reply, .. }
+                        | Command::Alarms { reply, .. }
+                        | Command::Forecasts { reply, .. },
+                        _,
+                    ) => {
                         let _ = reply.send(Ok(()));
                     }
                     (Command::Insert { reply, .. }, Outcome::Done) => {
@@ -115,7 +130,9 @@ fn commit_group(conn: &mut Connection, group: Vec<Command>, known: &mut HashSet<
                     Command::Insert { reply, .. } => {
                         let _ = reply.send(Err(err()));
                     }
-                    Command::Station { reply, .. } | Command::Alarms { reply, .. } => {
+                    Command::Station { reply, .. }
+                    | Command::Alarms { reply, .. }
+                    | Command::Forecasts { reply, .. } => {
                         let _ = reply.send(Err(err()));
                     }
                 }
@@ -151,6 +168,13 @@ fn insert(
             unit = CASE WHEN excluded.ts >= ts THEN excluded.unit ELSE unit END,
             qc = CASE WHEN excluded.ts >= ts THEN excluded.qc ELSE qc END,
             received_at = CASE WHEN excluded.ts >= ts THEN excluded.received_at ELSE received_at END",
+    )?;
+    let mut daily = tx.prepare_cached(
+        "INSERT INTO daily (station_id, parameter, day, n, sum, min, max)
+         VALUES (?1, ?2, ?3, 1, ?4, ?4, ?4)
+         ON CONFLICT (station_id, parameter, day) DO UPDATE SET
+            n = n + 1, sum = sum + excluded.sum,
+            min = min(min, excluded.min), max = max(max, excluded.max)",
     )?;
     let mut flags = Vec::with_capacity(readings.len());
     for r in readings {
@@ -188,10 +212,55 @@ fn insert(
                 r.qc.code(),
                 r.received_at.timestamp_millis(),
             ])?;
+            let ts = r.observed_at.timestamp_millis();
+            if r.qc.usable() && ts >= 0 {
+                daily.execute(params![
+                    r.station.id,
+                    r.parameter.as_str(),
+                    ts / 86_400_000,
+                    r.value
+                ])?;
+            }
         }
         flags.push(n == 1);
     }
     Ok(flags)
+}
+
+/// Stores a forecast. The newest forecast of a series keeps every horizon; older ones are
+/// thinned to 7, 30 and 90 days (enough to verify them later), and one forecast per origin day
+/// is kept (the last issued), so a 15-minute cycle does not grow the file without bound.
+fn save_forecast(
+    tx: &rusqlite::Transaction<'_>,
+    f: &super::ForecastRow,
+) -> Result<(), rusqlite::Error> {
+    tx.prepare_cached(
+        "DELETE FROM forecast WHERE station_id = ?1 AND parameter = ?2
+            AND (origin_day = ?3 OR horizon NOT IN (7, 30, 90))",
+    )?
+    .execute(params![f.station_id, f.parameter, f.origin_day])?;
+    let mut ins = tx.prepare_cached(
+        "INSERT OR REPLACE INTO forecast (station_id, parameter, issued_at, horizon, origin_day,
+            p10, p50, p90, model, model_version, backend, climatology)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    )?;
+    for (i, (p10, p50, p90)) in f.quantiles.iter().enumerate() {
+        ins.execute(params![
+            f.station_id,
+            f.parameter,
+            f.issued_ms,
+            i as i64 + 1,
+            f.origin_day,
+            p10,
+            p50,
+            p90,
+            f.model,
+            f.model_version,
+            f.backend,
+            f.climatology,
+        ])?;
+    }
+    Ok(())
 }
 
 fn save_alarm(tx: &rusqlite::Transaction<'_>, a: &Alarm, e: Event) -> Result<(), rusqlite::Error> {

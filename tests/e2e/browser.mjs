@@ -8,6 +8,9 @@
 //   CHROMIUM_PATH    browser executable (default /usr/bin/chromium)
 //   E2E_ARTIFACTS    screenshot directory (default tests/e2e/artifacts next to this script)
 //   E2E_LIVE_TIMEOUT_MS  how long to wait for a live update (default 30000)
+//   E2E_FORECAST_STATION  station whose forecast/trend panels are checked (default apacpwq, a demo station)
+//   E2E_FORECAST_TIMEOUT_MS  how long to wait for its forecast panel (default 90000; the demo hub has a
+//                    forecast about 30 s after it started, and the panel retries every 30 s)
 //   HUB_RESTART_CMD  optional shell command that restarts the hub on the same port; when set, the
 //                    reconnection step runs it and expects conn-state to leave `live`, come back,
 //                    and live updates (data-seq) to resume
@@ -29,6 +32,8 @@ const EXECUTABLE = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const ARTIFACTS = process.env.E2E_ARTIFACTS || path.join(here, 'artifacts');
 const LIVE_TIMEOUT = Number(process.env.E2E_LIVE_TIMEOUT_MS || 30_000);
 const HUB_RESTART_CMD = process.env.HUB_RESTART_CMD || '';
+const FORECAST_STATION = process.env.E2E_FORECAST_STATION || 'apacpwq';
+const FORECAST_TIMEOUT = Number(process.env.E2E_FORECAST_TIMEOUT_MS || 90_000);
 const ARGS = [
   '--headless',
   '--no-sandbox',
@@ -80,8 +85,10 @@ const page = await context.newPage();
 // While the hub is deliberately restarted, failed requests are expected and not counted.
 let restarting = false;
 page.on('console', (m) => {
-  if (m.type() === 'error' && !restarting) consoleErrors.push(m.text());
+  if (m.type() === 'error' && !restarting) consoleErrors.push(`${m.text()}${m.location()?.url ? ` (${m.location().url})` : ''}`);
 });
+/** "No forecast yet" is a 404 the forecast panel expects (and retries); the browser still logs it. */
+const expectedError = (e) => /WebSocket connection to .* failed/i.test(e) || /status of 404.*\/api\/stations\/[^/]+\/forecast\?/.test(e);
 page.on('pageerror', (e) => consoleErrors.push(String(e)));
 
 const shot = (name, fullPage = true) => page.screenshot({ path: path.join(ARTIFACTS, name), fullPage });
@@ -133,6 +140,25 @@ async function getJson(url) {
   if (!res.ok()) throw new Error(`${url}: HTTP ${res.status()}`);
   return res.json();
 }
+
+/** Switches the theme select, waits for `data-theme`, runs `fn`, then returns to `system`. */
+async function withTheme(theme, fn) {
+  await page.getByTestId('theme-select').selectOption(theme);
+  await page.waitForFunction((t) => document.documentElement.dataset.theme === t, theme, { timeout: 2_000 });
+  await page.waitForTimeout(300); // charts rebuild with the new colours
+  try {
+    return await fn();
+  } finally {
+    await page.getByTestId('theme-select').selectOption('system');
+  }
+}
+
+const openStation = async (id) => {
+  await page.evaluate((id) => (window.location.hash = `#/station/${encodeURIComponent(id)}`), id);
+  await page.locator(`[data-testid=station-view][data-station-id="${id}"]`).waitFor({ state: 'visible', timeout: 10_000 });
+};
+const waitHealthLoaded = () =>
+  page.waitForFunction(() => document.querySelector('[data-testid=health-view]')?.getAttribute('data-loaded') === 'true', null, { timeout: 10_000 });
 
 const rows = page.locator('[data-testid=station-row]');
 // The overview is virtualised: only rows near the viewport are in the DOM, so list sizes are read from
@@ -367,8 +393,9 @@ try {
     });
   }
 
-  // Alarm workflow (PROTOCOL §1.4c). The demo data seldom crosses a limit and the browser test
-  // cannot publish readings, so the acknowledge part only runs when the hub has an open alarm.
+  // Alarm workflow (PROTOCOL §1.4c). scripts/test.sh publishes a critically low oxygen reading
+  // before the run and sets E2E_REQUIRE_ALARM; run by hand against a plain demo hub, the
+  // acknowledge part only runs when the hub has an open alarm.
   const alarmsShown = await step('alarms view lists alarms like the API', async () => {
     await page.getByTestId('nav-alarms').click();
     const view = page.getByTestId('alarms-view');
@@ -389,6 +416,11 @@ try {
   if (alarmsShown) {
     const openRows = page.locator('[data-testid=alarm-row][data-state=open]');
     if ((await openRows.count()) === 0) {
+      if (process.env.E2E_REQUIRE_ALARM) {
+        await step('acknowledge an alarm', async () => {
+          throw new Error('E2E_REQUIRE_ALARM is set but the hub has no open alarm');
+        });
+      }
       console.log('SKIP acknowledge an alarm as "e2e" (no open alarm on the hub; the demo data crossed no limit)');
     } else {
       await step('acknowledge an alarm as "e2e" moves it to the acknowledged tab', async () => {
@@ -435,6 +467,137 @@ try {
     await page.getByTestId('nav-list').click();
     await rows.first().waitFor({ state: 'visible', timeout: 5_000 });
   }
+
+  // Forecast, trend and anomalies of the demo station (PROTOCOL §1.4a/b and the forecast endpoint).
+  // The demo hub seeds a year of history, so a forecast exists about 30 s after it started; until
+  // then the panel shows "no forecast yet", asks again every 30 s and takes `prediction_update` pushes.
+  let forecastParam = null;
+  await step(`forecast panel for ${FORECAST_STATION} (P10/P50/P90 at 7/30/90 days, horizon selector)`, async () => {
+    await openStation(FORECAST_STATION);
+    const panel = page.locator('[data-testid=forecast-panel]').first();
+    await panel.waitFor({ state: 'visible', timeout: FORECAST_TIMEOUT });
+    await panel.locator('[data-testid=forecast-chart] canvas').waitFor({ state: 'visible', timeout: 5_000 });
+    const param = await panel.getAttribute('data-parameter');
+    forecastParam = param;
+    const chart = panel.getByTestId('forecast-chart');
+    const observed = Number(await chart.getAttribute('data-observed'));
+    const horizons = Number(await chart.getAttribute('data-forecast'));
+    if (horizons < 90) throw new Error(`${param}: ${horizons} forecast days, expected 90`);
+    const vals = {};
+    for (const h of [7, 30, 90]) {
+      const row = panel.getByTestId(`forecast-h${h}`);
+      const raw = await row.evaluate((e) => ['p10', 'p50', 'p90'].map((k) => e.getAttribute(`data-${k}`)));
+      const [p10, p50, p90] = raw.map((v) => (v === null || v === '' ? NaN : Number(v)));
+      if (![p10, p50, p90].every(Number.isFinite)) throw new Error(`${param} h${h}: P10/P50/P90 = ${raw.join(' / ')}`);
+      if (!(p10 <= p50 && p50 <= p90)) throw new Error(`${param} h${h}: quantiles out of order ${p10} / ${p50} / ${p90}`);
+      if (!/\d/.test((await row.textContent()) ?? '')) throw new Error(`${param} h${h}: no values shown`);
+      vals[h] = { p10, p50, p90 };
+    }
+    const note = (await panel.getByTestId('forecast-disclaimer').textContent())?.trim();
+    if (!/not a measurement/i.test(note ?? '')) throw new Error(`disclaimer reads "${note}"`);
+    // Same numbers as the API, unless the hub issued a newer forecast in between.
+    const api = await getJson(`${base}/api/stations/${encodeURIComponent(FORECAST_STATION)}/forecast?parameter=${encodeURIComponent(param)}`);
+    const issued = await panel.getAttribute('data-issued-at');
+    let compared = `hub re-issued (${issued} → ${api.issued_at}), values not compared`;
+    if (api.issued_at === issued) {
+      for (const h of [7, 30, 90]) {
+        const pt = api.points.find((p) => p.h === h);
+        const ui = vals[h];
+        if (!pt || pt.p10 !== ui.p10 || pt.p50 !== ui.p50 || pt.p90 !== ui.p90) {
+          throw new Error(`${param} h${h}: UI ${ui.p10}/${ui.p50}/${ui.p90} ≠ API ${pt?.p10}/${pt?.p50}/${pt?.p90}`);
+        }
+      }
+      const meta = { version: await panel.getAttribute('data-model-version'), backend: await panel.getAttribute('data-backend') };
+      if (meta.version !== api.model_version || meta.backend !== api.backend) throw new Error(`model ${meta.version}/${meta.backend} ≠ API ${api.model_version}/${api.backend}`);
+      const modelText = (await panel.getByTestId('forecast-model').textContent()) ?? '';
+      if (!modelText.includes(api.model_version) || !modelText.includes(api.backend)) throw new Error(`model line "${modelText.trim()}"`);
+      compared = 'values, model version and backend match the API';
+    }
+    // Horizon selector: default 30 days; arrow keys move it (native radio group); a click selects.
+    const horizon = () => chart.getAttribute('data-horizon');
+    const waitHorizon = (h) =>
+      page.waitForFunction((h) => document.querySelector('[data-testid=forecast-chart]')?.getAttribute('data-horizon') === h, h, { timeout: 2_000 });
+    if ((await horizon()) !== '30') throw new Error(`default horizon ${await horizon()}, expected 30`);
+    await page.getByTestId('forecast-horizon-30').focus();
+    await page.keyboard.press('ArrowRight');
+    await waitHorizon('90');
+    await page.getByTestId('forecast-horizon-7').check();
+    await waitHorizon('7');
+    await page.getByTestId('forecast-horizon-30').check();
+    await waitHorizon('30');
+    await page.waitForTimeout(300);
+    await shot('station-forecast-light.png');
+    await withTheme('dark', () => shot('station-forecast-dark.png'));
+    return `${param}: ${observed} observed days; P50 ${vals[7].p50} / ${vals[30].p50} / ${vals[90].p50} at 7/30/90 d (${compared}); horizon 30 → 90 (key) → 7 → 30`;
+  });
+
+  await step(`trend and anomalies for ${FORECAST_STATION}`, async () => {
+    await openStation(FORECAST_STATION);
+    const cells = '[data-testid^="trend-"]:not([data-testid=trend-section])';
+    await page.locator(cells).first().waitFor({ state: 'visible', timeout: 10_000 });
+    await page.waitForFunction(
+      (sel) =>
+        [...document.querySelectorAll(sel), ...document.querySelectorAll('[data-testid^="anomalies-"]')].every(
+          (e) => e.getAttribute('data-state') !== 'loading',
+        ),
+      cells,
+      { timeout: 30_000 },
+    );
+    const p = forecastParam || 'dissolved_oxygen';
+    const trend = page.getByTestId(`trend-${p}`);
+    const state = await trend.getAttribute('data-state');
+    const kind = await trend.getAttribute('data-trend');
+    const text = ((await trend.textContent()) ?? '').trim();
+    if (state !== 'ok') throw new Error(`trend-${p}: ${state} "${text}"`);
+    if (!['increasing', 'decreasing', 'no_trend', 'insufficient_data'].includes(kind)) throw new Error(`trend-${p}: data-trend="${kind}"`);
+    if (text.length < 10) throw new Error(`trend-${p}: text "${text}"`);
+    if (kind === 'increasing' || kind === 'decreasing') {
+      if (!/per (year|day)/.test(text) || !/p [=<]/.test(text)) throw new Error(`trend-${p}: "${text}" lacks slope or p`);
+    }
+    const api = await getJson(`${base}/api/stations/${encodeURIComponent(FORECAST_STATION)}/trend?parameter=${encodeURIComponent(p)}`);
+    const days = Number(await trend.getAttribute('data-days'));
+    // The window ends "now", so a day boundary can pass between the two requests.
+    if (api.trend !== kind && Math.abs(api.days - days) < 1) throw new Error(`trend-${p}: UI ${kind}, API ${api.trend}`);
+    const anomalies = page.getByTestId(`anomalies-${p}`);
+    if ((await anomalies.getAttribute('data-state')) !== 'ok') throw new Error(`anomalies-${p}: ${(await anomalies.textContent())?.trim()}`);
+    const count = Number(await anomalies.getAttribute('data-count'));
+    const listed = await anomalies.locator('[data-testid=anomaly]').count();
+    if (!Number.isInteger(count) || listed !== Math.min(count, 5)) throw new Error(`anomalies-${p}: data-count ${count}, ${listed} listed`);
+    const all = await page.locator(cells).evaluateAll((els) => els.map((e) => `${e.getAttribute('data-testid').slice(6)}:${e.getAttribute('data-trend') || e.getAttribute('data-state')}`));
+    return `"${text}"; ${count} anomal${count === 1 ? 'y' : 'ies'}; all: ${all.join(', ')}`;
+  });
+
+  await step('sources & health view (status, broker, forecast backend, auto-refresh)', async () => {
+    await page.getByTestId('nav-health').click();
+    await page.getByTestId('health-view').waitFor({ state: 'visible', timeout: 5_000 });
+    await waitHealthLoaded();
+    const api = await getJson(`${base}/health`);
+    const status = await page.getByTestId('health-status').getAttribute('data-state');
+    if (status !== api.status) throw new Error(`status ${status}, /health says ${api.status}`);
+    const version = (await page.getByTestId('health-version').textContent())?.trim();
+    if (api.version && version !== api.version) throw new Error(`version ${version}, /health says ${api.version}`);
+    if (api.mqtt && (await page.getByTestId('health-mqtt-state').getAttribute('data-connected')) !== String(api.mqtt.connected)) {
+      throw new Error('MQTT connected state differs from /health');
+    }
+    if (!api.forecast) throw new Error('GET /health has no `forecast` object');
+    const backend = (await page.getByTestId('health-forecast-backend').textContent())?.trim();
+    if (!api.forecast.backend) throw new Error(`/health forecast.backend is ${api.forecast.backend} (load_error: ${api.forecast.load_error ?? 'none'})`);
+    if (backend !== api.forecast.backend) throw new Error(`forecast backend "${backend}", /health says "${api.forecast.backend}"`);
+    const models = await page.getByTestId('health-forecast-model').count();
+    if (models !== (api.forecast.models ?? []).length) throw new Error(`${models} model rows, /health lists ${(api.forecast.models ?? []).length}`);
+    const loops = api.loops ? Object.keys(api.loops).length : null;
+    if (loops !== null && (await page.getByTestId('health-loop').count()) !== loops) throw new Error(`loop rows ≠ ${loops}`);
+    const sources = api.sources ? Object.keys(api.sources).length : null;
+    if (sources !== null && (await page.getByTestId('health-source').count()) !== sources) throw new Error(`source rows ≠ ${sources}`);
+    // Refreshed every 10 s while shown: the uptime moves on.
+    const up0 = Number(await page.getByTestId('health-uptime').getAttribute('data-seconds'));
+    await page.waitForFunction((u) => Number(document.querySelector('[data-testid=health-uptime]')?.getAttribute('data-seconds')) > u, up0, { timeout: 15_000 });
+    await shot('health-light.png');
+    await withTheme('dark', () => shot('health-dark.png'));
+    await page.getByTestId('nav-list').click();
+    await rows.first().waitFor({ state: 'visible', timeout: 5_000 });
+    return `${status}, v${version}, backend ${backend}, ${models} model(s), loops ${loops ?? 'not reported'}, sources ${sources ?? 'not reported'}; refreshed`;
+  });
 
   await step('map shows station markers and opens a station', async () => {
     await page.getByTestId('nav-map').click();
@@ -522,6 +685,27 @@ try {
     return 'no horizontal overflow';
   });
 
+  await step('phone-size forecast and health views', async () => {
+    let o1 = 0;
+    if (forecastParam) {
+      await openStation(FORECAST_STATION);
+      const panel = page.locator('[data-testid=forecast-panel]').first();
+      await panel.waitFor({ state: 'visible', timeout: 15_000 });
+      await page.getByTestId('forecast-section').scrollIntoViewIfNeeded();
+      await page.waitForTimeout(300);
+      o1 = await overflowX();
+      await shot('station-forecast-phone.png', false);
+    }
+    await page.getByTestId('nav-health').click();
+    await waitHealthLoaded();
+    const o2 = await overflowX();
+    await shot('health-phone.png', false);
+    await page.getByTestId('nav-list').click();
+    await rows.first().waitFor({ state: 'visible', timeout: 5_000 });
+    if (o1 > 1 || o2 > 1) throw new Error(`horizontal overflow: forecast ${o1}px, health ${o2}px`);
+    return forecastParam ? 'no horizontal overflow' : 'no forecast panel (see above): health view only; no horizontal overflow';
+  });
+
   await step('dark colour scheme renders', async () => {
     await page.emulateMedia({ colorScheme: 'dark' });
     const bg = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
@@ -575,7 +759,7 @@ try {
   }
 
   await step('no uncaught page errors', async () => {
-    const bad = consoleErrors.filter((e) => !/WebSocket connection to .* failed/i.test(e));
+    const bad = consoleErrors.filter((e) => !expectedError(e));
     if (bad.length) throw new Error(bad.slice(0, 3).join(' | '));
   });
 } catch (e) {

@@ -13,6 +13,8 @@ mod formats;
 // The station watchdog: offline after silence, back online with the next reading.
 // Logins on the embedded broker; no anonymous LAN broker.
 mod auth;
+// Forecasts: stored, announced, alarmed; the backtest CLI on both inference backends.
+mod forecast;
 // mqtts:// to a mosquitto TLS listener with a private CA.
 mod tls;
 mod util;

@@ -2,6 +2,10 @@ import { describe, expect, it } from 'vitest';
 import {
   CLASS_COLOURS,
   classColour,
+  formatBytes,
+  formatDate,
+  formatDuration,
+  formatSig,
   formatUnit,
   formatValue,
   formatWqi,
@@ -85,5 +89,25 @@ describe('QC and ordering', () => {
   });
   it('sorts parameters canonically, unknown last', () => {
     expect(sortParameters(['zzz', 'turbidity', 'ph', 'bod', 'dissolved_oxygen'])).toEqual(['ph', 'dissolved_oxygen', 'bod', 'turbidity', 'zzz']);
+  });
+});
+
+describe('durations, sizes, days, significant digits', () => {
+  it('formats', () => {
+    expect(formatDuration(41)).toBe('41 s');
+    expect(formatDuration(125)).toBe('2 min 5 s');
+    expect(formatDuration(3 * 3600 + 120)).toBe('3 h 2 min');
+    expect(formatDuration(2 * 86400 + 3600)).toBe('2 d 1 h');
+    expect(formatDuration(-1)).toBe('—');
+    expect(formatBytes(512)).toBe('512 B');
+    expect(formatBytes(1536)).toBe('1.5 KiB');
+    expect(formatBytes(37 * 1024 * 1024)).toBe('37 MiB');
+    expect(formatDate('2026-11-27')).toBe('27 Nov 2026');
+    expect(formatDate('2026-11-27', false)).toBe('27 Nov');
+    expect(formatDate('garbage')).toBe('garbage');
+    expect(formatSig(0.0034567)).toBe('0.0035');
+    expect(formatSig(0.8, 2, true)).toBe('+0.8');
+    expect(formatSig(-12.34, 2, true)).toBe('-12');
+    expect(formatSig(0, 2, true)).toBe('0');
   });
 });

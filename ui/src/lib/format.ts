@@ -164,3 +164,54 @@ export function qcLabel(q: number | null | undefined): string {
       return t('qc.2');
   }
 }
+
+/** `YYYY-MM-DD` (a calendar day, no time zone) as e.g. "27 Nov 2026"; the input when unparseable. */
+export function formatDate(ymd: string | null | undefined, withYear = true): string {
+  if (!ymd || !/^\d{4}-\d{2}-\d{2}$/.test(ymd)) return ymd || DASH;
+  const ms = Date.parse(`${ymd}T00:00:00Z`);
+  if (Number.isNaN(ms)) return ymd;
+  return new Date(ms).toLocaleDateString(getLocale() === 'en' ? 'en-GB' : intlLocale(), {
+    day: 'numeric',
+    month: 'short',
+    ...(withYear ? { year: 'numeric' } : {}),
+    timeZone: 'UTC',
+  });
+}
+
+/** A number with at most `digits` significant digits; `signed` adds "+" to positive values. */
+export function formatSig(v: number | null | undefined, digits = 2, signed = false): string {
+  if (typeof v !== 'number' || !Number.isFinite(v)) return DASH;
+  return v.toLocaleString(intlLocale(), { maximumSignificantDigits: digits, signDisplay: signed ? 'exceptZero' : 'auto' });
+}
+
+/** An integer count with digit grouping (Latin digits). */
+export function formatCount(v: number): string {
+  return Number.isInteger(v) ? v.toLocaleString(intlLocale()) : formatValue(v);
+}
+
+/** Seconds as the two largest units, e.g. "3 d 4 h", "2 h 5 min", "41 s". */
+export function formatDuration(seconds: number | null | undefined): string {
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) return DASH;
+  const s = Math.floor(seconds);
+  const d = Math.floor(s / 86_400);
+  const h = Math.floor((s % 86_400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  if (d > 0) return t('duration.dh', { d, h });
+  if (h > 0) return t('duration.hm', { h, m });
+  if (m > 0) return t('duration.ms', { m, s: s % 60 });
+  return t('duration.s', { s });
+}
+
+/** Bytes in binary units: "512 B", "1.5 KiB", "37 MiB". */
+export function formatBytes(bytes: number | null | undefined): string {
+  if (typeof bytes !== 'number' || !Number.isFinite(bytes) || bytes < 0) return DASH;
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = bytes;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  const n = i === 0 ? String(Math.round(v)) : v.toLocaleString(intlLocale(), { maximumFractionDigits: v < 10 ? 1 : 0 });
+  return `${n} ${units[i]}`;
+}

@@ -53,5 +53,7 @@ describe('parseRoute', () => {
     expect(parseRoute('#/map')).toEqual({ name: 'map' });
     expect(parseRoute('#/alarms')).toEqual({ name: 'alarms' });
     expect(parseRoute('#/alarms?x=1')).toEqual({ name: 'alarms' });
+    expect(parseRoute('#/health')).toEqual({ name: 'health' });
+    expect(parseRoute('#/healthy')).toEqual({ name: 'list' });
   });
 });

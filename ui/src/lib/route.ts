@@ -1,6 +1,6 @@
-// Hash routes: `#/` (list), `#/map`, `#/alarms` and `#/station/<id>`. Hash routing works under
+// Hash routes: `#/` (list), `#/map`, `#/alarms`, `#/health` and `#/station/<id>`. Hash routing works under
 // both `tauri://localhost` and the hub without any server-side rewrites.
-export type Route = { name: 'list' } | { name: 'map' } | { name: 'alarms' } | { name: 'station'; id: string };
+export type Route = { name: 'list' } | { name: 'map' } | { name: 'alarms' } | { name: 'health' } | { name: 'station'; id: string };
 
 export function parseRoute(hash: string): Route {
   const m = /^#\/station\/([^/?#]+)/.exec(hash);
@@ -13,6 +13,7 @@ export function parseRoute(hash: string): Route {
   }
   if (/^#\/map(?:[/?#]|$)/.test(hash)) return { name: 'map' };
   if (/^#\/alarms(?:[/?#]|$)/.test(hash)) return { name: 'alarms' };
+  if (/^#\/health(?:[/?#]|$)/.test(hash)) return { name: 'health' };
   return { name: 'list' };
 }
 

@@ -2,8 +2,21 @@
 // Tauri IPC when running inside the desktop/mobile shell, otherwise
 // fetch + WebSocket against the hub that served this page.
 import { observable } from './observable';
-import type { Alarm, AlarmState, Backend, ConnectionState, MessageHandler, Readable, Series, Station } from './types';
-export { RpcError, toRpcError } from './types';
+import type {
+  Alarm,
+  AlarmState,
+  AnomaliesReply,
+  Backend,
+  ConnectionState,
+  ForecastReply,
+  HealthReply,
+  MessageHandler,
+  Readable,
+  Series,
+  Station,
+  TrendReply,
+} from './types';
+export { RpcError, isBadRequest, isNotFound, toRpcError } from './types';
 import { createWsBackend } from './ws';
 
 export type * from './types';
@@ -34,6 +47,12 @@ export const rpc = {
   ackAlert: (id: number | string, by: string, note?: string): Promise<Alarm> => backend().then((b) => b.ackAlert(id, by, note)),
   resolveAlert: (id: number | string, by: string, note?: string): Promise<Alarm> =>
     backend().then((b) => b.resolveAlert(id, by, note)),
+  stationForecast: (id: string, parameter: string): Promise<ForecastReply> => backend().then((b) => b.stationForecast(id, parameter)),
+  stationTrend: (id: string, parameter: string, from?: string, to?: string): Promise<TrendReply> =>
+    backend().then((b) => b.stationTrend(id, parameter, from, to)),
+  stationAnomalies: (id: string, parameter: string, from?: string, to?: string): Promise<AnomaliesReply> =>
+    backend().then((b) => b.stationAnomalies(id, parameter, from, to)),
+  health: (): Promise<HealthReply> => backend().then((b) => b.health()),
 };
 
 /** Receive every hub message (all stations). Returns an unsubscribe function. */

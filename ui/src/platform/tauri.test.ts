@@ -44,6 +44,41 @@ describe('Tauri backend', () => {
     ]);
   });
 
+  it('maps forecast, trend, anomalies and health to their commands', async () => {
+    const b = createTauriBackend(observable<ConnectionState>('connecting'));
+    invoke.mockResolvedValue({});
+    await b.stationForecast('apacpwq', 'dissolved_oxygen');
+    await b.stationTrend('apacpwq', 'temperature');
+    await b.stationTrend('apacpwq', 'temperature', 'F', 'T');
+    await b.stationAnomalies('apacpwq', 'chla');
+    await b.health();
+    expect(invoke.mock.calls).toEqual([
+      ['station_forecast', { id: 'apacpwq', stationId: 'apacpwq', parameter: 'dissolved_oxygen' }],
+      ['station_trend', { stationId: 'apacpwq', parameter: 'temperature', from: null, to: null }],
+      ['station_trend', { stationId: 'apacpwq', parameter: 'temperature', from: 'F', to: 'T' }],
+      ['station_anomalies', { id: 'apacpwq', stationId: 'apacpwq', parameter: 'chla', from: null, to: null }],
+      ['health'],
+    ]);
+  });
+
+  it('rejects a missing forecast with kind not_found (flat or wrapped error body)', async () => {
+    const b = createTauriBackend(observable<ConnectionState>('connecting'));
+    invoke.mockRejectedValueOnce({ kind: 'not_found', message: 'no forecast' });
+    await expect(b.stationForecast('x', 'temperature')).rejects.toMatchObject({ kind: 'not_found', message: 'no forecast' });
+    invoke.mockRejectedValueOnce({ error: { kind: 'bad_request', message: 'no model' } });
+    await expect(b.stationForecast('x', 'ph')).rejects.toMatchObject({ kind: 'bad_request', message: 'no model' });
+  });
+
+  it('forwards prediction_update events', async () => {
+    const state = observable<ConnectionState>('connecting');
+    const b = createTauriBackend(state);
+    const got: HubMessage[] = [];
+    b.subscribe((m) => got.push(m));
+    await vi.waitFor(() => expect(state.get()).toBe('live'));
+    emit!({ payload: { type: 'prediction_update', station_id: 'a', predictions: {}, forecast: { parameter: 'temperature', points: [] } } });
+    expect(got.map((m) => m.type)).toEqual(['resync', 'prediction_update']);
+  });
+
   it('turns command errors into RpcError with the hub message', async () => {
     const b = createTauriBackend(observable<ConnectionState>('connecting'));
     invoke.mockRejectedValueOnce({ kind: 'not_found', message: 'unknown alarm 9' });

@@ -4,8 +4,20 @@ import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 import type { Writable } from './observable';
 import { toRpcError } from './types';
-import type { Alarm, Backend, ConnectionState, MessageHandler, Series, Station } from './types';
+import type { Alarm, AnomaliesReply, Backend, ConnectionState, ForecastReply, HealthReply, MessageHandler, Series, Station, TrendReply } from './types';
 import { asMessage, parseFrame } from './ws';
+
+/** `invoke` whose rejection is normalised to an RpcError (`{kind,message}` from the core). */
+function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  return (args === undefined ? invoke<T>(cmd) : invoke<T>(cmd, args)).catch((e: unknown) => Promise.reject(toRpcError(e)));
+}
+
+/**
+ * Station argument of the analysis commands. `station_readings`/`station_trend` take `station_id`
+ * (JS `stationId`); the newer `station_forecast`/`station_anomalies` were specified with `id`.
+ * Tauri ignores argument keys a command does not declare, so both are sent.
+ */
+const stationArgs = (id: string, parameter: string) => ({ id, stationId: id, parameter });
 
 export function createTauriBackend(state: Writable<ConnectionState>): Backend {
   const handlers = new Set<MessageHandler>();
@@ -46,6 +58,12 @@ export function createTauriBackend(state: Writable<ConnectionState>): Backend {
       invoke<Alarm>('resolve_alert', { id: Number(id), by, note: note && note.trim() ? note : null }).catch((e) =>
         Promise.reject(toRpcError(e)),
       ),
+    stationForecast: (id, parameter) => call<ForecastReply>('station_forecast', stationArgs(id, parameter)),
+    stationTrend: (id, parameter, from, to) =>
+      call<TrendReply>('station_trend', { stationId: id, parameter, from: from || null, to: to || null }),
+    stationAnomalies: (id, parameter, from, to) =>
+      call<AnomaliesReply>('station_anomalies', { ...stationArgs(id, parameter), from: from || null, to: to || null }),
+    health: () => call<HealthReply>('health'),
     subscribe(handler) {
       handlers.add(handler);
       ensureListening();

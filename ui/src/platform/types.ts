@@ -100,7 +100,17 @@ export type HubMessage =
   | { type: 'error'; message?: string }
   | { type: 'station_update'; station_id?: string | number; timestamp?: string; data: StationUpdateData }
   | { type: 'alert'; station_id?: string | number; timestamp?: string; alert: AlertPayload; priority?: string }
-  | { type: 'prediction_update'; station_id?: string | number; timestamp?: string; predictions: unknown }
+  | {
+      type: 'prediction_update';
+      station_id?: string | number;
+      timestamp?: string;
+      /** Legacy summary (`forecasts` keyed by horizon, `predictions` list); not used by this UI. */
+      predictions?: unknown;
+      /** One parameter's forecast, the same object as `GET /api/stations/{id}/forecast`. */
+      forecast?: ForecastReply | null;
+      /** Or every forecast of the station issued in this cycle (same objects). */
+      forecasts?: ForecastReply[] | null;
+    }
   /**
    * Synthetic, produced by the transport itself (never by the hub): the live stream
    * (re)started, so anything cached may be stale and should be refetched.
@@ -141,6 +151,89 @@ export interface Alarm {
   note: string | null;
 }
 
+/** One forecast day: horizon `h` days after the origin, quantiles in the parameter's unit. */
+export interface ForecastPoint {
+  h: number;
+  /** `YYYY-MM-DD`. */
+  date: string;
+  p10: number | null;
+  p50: number | null;
+  p90: number | null;
+}
+
+/** `GET /api/stations/{id}/forecast?parameter=P` (Tauri `station_forecast`; WS `prediction_update.forecast`). */
+export interface ForecastReply {
+  station_id: string;
+  parameter: string;
+  unit: string;
+  model: string;
+  model_version: string;
+  backend: string;
+  issued_at: string;
+  /** Last observed day (`YYYY-MM-DD`); horizon 1 is the day after. */
+  origin: string;
+  /** True when the station's own seasonal climatology was an input (about a year of history). */
+  climatology: boolean;
+  coverage_note: string;
+  /** Up to 60 daily means up to the origin. */
+  observed: { date: string; v: number | null }[];
+  /** Horizons 1..90. */
+  points: ForecastPoint[];
+}
+
+export type TrendKind = 'increasing' | 'decreasing' | 'no_trend' | 'insufficient_data';
+
+/** `GET /api/stations/{id}/trend` (PROTOCOL §1.4a). */
+export interface TrendReply {
+  station_id: string;
+  parameter: string;
+  unit: string;
+  from: string;
+  to: string;
+  method: string;
+  days: number;
+  trend: TrendKind | string;
+  p_value: number | null;
+  z?: number | null;
+  tau?: number | null;
+  s?: number | null;
+  sen_slope_per_day: number | null;
+  sen_slope_per_year: number | null;
+  alpha?: number | null;
+}
+
+export interface Anomaly {
+  date: string;
+  value: number | null;
+  baseline: number | null;
+  score: number | null;
+  severity: 'low' | 'high' | 'critical' | string;
+}
+
+/** `GET /api/stations/{id}/anomalies` (PROTOCOL §1.4b). */
+export interface AnomaliesReply {
+  station_id: string;
+  parameter: string;
+  unit: string;
+  from: string;
+  to: string;
+  method: string;
+  days: number;
+  anomalies: Anomaly[];
+}
+
+/**
+ * `GET /health` (Tauri `health`). Only `status` is guaranteed; everything else is optional and
+ * unknown keys are shown generically by the health view.
+ */
+export interface HealthReply {
+  status?: string;
+  timestamp?: string;
+  version?: string;
+  uptime_s?: number;
+  [key: string]: unknown;
+}
+
 /** Error body shared by REST and Tauri commands: `{"kind","message"}`. */
 export class RpcError extends Error {
   kind: string;
@@ -157,6 +250,11 @@ export class RpcError extends Error {
 export function toRpcError(e: unknown, status: number | null = null): RpcError {
   if (e instanceof RpcError) return e;
   if (typeof e === 'object' && e !== null) {
+    // Some endpoints wrap the body: `{"error": {"kind","message"}}`.
+    const wrapped = (e as { error?: unknown }).error;
+    if (typeof wrapped === 'object' && wrapped !== null && typeof (wrapped as { message?: unknown }).message === 'string') {
+      return toRpcError(wrapped, status);
+    }
     const o = e as { kind?: unknown; message?: unknown };
     if (typeof o.message === 'string') return new RpcError(typeof o.kind === 'string' ? o.kind : 'error', o.message, status);
   }
@@ -172,11 +270,25 @@ export function toRpcError(e: unknown, status: number | null = null): RpcError {
   return new RpcError('error', String(e), status);
 }
 
+/** True for "there is nothing there" (HTTP 404 or kind `not_found`), e.g. no forecast yet. */
+export function isNotFound(e: unknown): boolean {
+  return e instanceof RpcError && (e.kind === 'not_found' || e.status === 404);
+}
+
+/** True for a request the hub refuses as such (HTTP 400 or kind `bad_request`), e.g. no model for a parameter. */
+export function isBadRequest(e: unknown): boolean {
+  return e instanceof RpcError && (e.kind === 'bad_request' || e.status === 400);
+}
+
 export interface Backend {
   listStations(): Promise<Station[]>;
   stationReadings(id: string, parameter: string, from: string, to: string): Promise<Series>;
   listAlerts(state?: AlarmState): Promise<Alarm[]>;
   ackAlert(id: number | string, by: string, note?: string): Promise<Alarm>;
   resolveAlert(id: number | string, by: string, note?: string): Promise<Alarm>;
+  stationForecast(id: string, parameter: string): Promise<ForecastReply>;
+  stationTrend(id: string, parameter: string, from?: string, to?: string): Promise<TrendReply>;
+  stationAnomalies(id: string, parameter: string, from?: string, to?: string): Promise<AnomaliesReply>;
+  health(): Promise<HealthReply>;
   subscribe(handler: MessageHandler): () => void;
 }

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { observable } from './observable';
 import type { ConnectionState, HubMessage } from './types';
-import { RpcError } from './types';
+import { RpcError, isBadRequest, isNotFound } from './types';
 import { BACKOFF_MAX_MS, PING_INTERVAL_MS, backoffDelay, createWsBackend, parseFrame, wsUrl, type SocketLike } from './ws';
 
 class FakeSocket implements SocketLike {
@@ -281,7 +281,62 @@ describe('alarm REST calls', () => {
   });
 });
 
+describe('analysis and health REST calls', () => {
+  const forecast = { station_id: 'apacpwq', parameter: 'dissolved_oxygen', points: [] };
+
+  it('GETs forecast, trend, anomalies and /health from the page origin', async () => {
+    const { backend, fetchMock } = setup();
+    fetchMock.mockImplementation(async () => new Response(JSON.stringify(forecast), { status: 200 }));
+    await expect(backend.stationForecast('MH/1', 'dissolved_oxygen')).resolves.toEqual(forecast);
+    await backend.stationTrend('apacpwq', 'temperature');
+    await backend.stationTrend('apacpwq', 'temperature', '2026-01-01T00:00:00Z', '');
+    await backend.stationAnomalies('apacpwq', 'chla');
+    await backend.health();
+    expect(fetchMock.mock.calls.map((c) => String(c[0]))).toEqual([
+      'http://hub.local:8080/api/stations/MH%2F1/forecast?parameter=dissolved_oxygen',
+      'http://hub.local:8080/api/stations/apacpwq/trend?parameter=temperature',
+      'http://hub.local:8080/api/stations/apacpwq/trend?parameter=temperature&from=2026-01-01T00%3A00%3A00Z',
+      'http://hub.local:8080/api/stations/apacpwq/anomalies?parameter=chla',
+      'http://hub.local:8080/health',
+    ]);
+  });
+
+  it('rejects with kind, message and status, also for the wrapped {"error": {...}} body', async () => {
+    const { backend, fetchMock } = setup();
+    fetchMock.mockResolvedValueOnce(
+      new Response('{"error":{"kind":"not_found","message":"no forecast for apacpwq dissolved_oxygen yet"}}', { status: 404 }),
+    );
+    const err = await backend.stationForecast('apacpwq', 'dissolved_oxygen').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RpcError);
+    expect(err).toMatchObject({ kind: 'not_found', status: 404, message: 'no forecast for apacpwq dissolved_oxygen yet' });
+    expect(isNotFound(err)).toBe(true);
+
+    fetchMock.mockResolvedValueOnce(new Response('{"error":{"kind":"bad_request","message":"no model for `ph`"}}', { status: 400 }));
+    const bad = await backend.stationForecast('apacpwq', 'ph').catch((e: unknown) => e);
+    expect(isBadRequest(bad)).toBe(true);
+    expect(isNotFound(bad)).toBe(false);
+
+    // Today's hub answers an unknown route with a plain-text 404.
+    fetchMock.mockResolvedValueOnce(new Response('not found', { status: 404 }));
+    const plain = await backend.stationForecast('apacpwq', 'temperature').catch((e: unknown) => e);
+    expect(plain).toMatchObject({ kind: 'http', status: 404 });
+    expect(isNotFound(plain)).toBe(true);
+
+    fetchMock.mockRejectedValueOnce(new TypeError('Failed to fetch'));
+    await expect(backend.health()).rejects.toMatchObject({ kind: 'network' });
+  });
+});
+
 describe('parseFrame', () => {
+  it('accepts prediction_update with a forecast or predictions object only', () => {
+    const f = { parameter: 'temperature', points: [] };
+    expect(parseFrame(JSON.stringify({ type: 'prediction_update', station_id: 'a', forecast: f }))?.type).toBe('prediction_update');
+    expect(parseFrame(JSON.stringify({ type: 'prediction_update', station_id: 'a', predictions: {} }))?.type).toBe('prediction_update');
+    expect(parseFrame(JSON.stringify({ type: 'prediction_update', station_id: 'a', forecasts: [f] }))?.type).toBe('prediction_update');
+    expect(parseFrame(JSON.stringify({ type: 'prediction_update', station_id: 'a' }))).toBeNull();
+    expect(parseFrame(JSON.stringify({ type: 'prediction_update', forecast: [1] }))).toBeNull();
+  });
+
   it('accepts alert and station_update objects', () => {
     expect(parseFrame('{"type":"alert","alert":{"message":"x"}}')).toEqual({ type: 'alert', alert: { message: 'x' } });
     expect(parseFrame('{"type":"connected","client_id":"client_1"}')?.type).toBe('connected');

@@ -7,7 +7,20 @@
 // live only once `open` fired (the legacy client reported "connected" early).
 import type { Writable } from './observable';
 import { RpcError, toRpcError } from './types';
-import type { Alarm, AlarmState, Backend, ConnectionState, HubMessage, MessageHandler, Series, Station } from './types';
+import type {
+  Alarm,
+  AlarmState,
+  AnomaliesReply,
+  Backend,
+  ConnectionState,
+  ForecastReply,
+  HealthReply,
+  HubMessage,
+  MessageHandler,
+  Series,
+  Station,
+  TrendReply,
+} from './types';
 
 export const BACKOFF_INITIAL_MS = 500;
 export const BACKOFF_MAX_MS = 15_000;
@@ -70,6 +83,10 @@ export function asMessage(v: unknown): HubMessage | null {
   const isObj = (x: unknown) => typeof x === 'object' && x !== null && !Array.isArray(x);
   if (type === 'station_update' && !isObj((v as { data?: unknown }).data)) return null;
   if (type === 'alert' && !isObj((v as { alert?: unknown }).alert)) return null;
+  if (type === 'prediction_update') {
+    const p = v as { forecast?: unknown; forecasts?: unknown; predictions?: unknown };
+    if (!isObj(p.forecast) && !Array.isArray(p.forecasts) && !isObj(p.predictions)) return null;
+  }
   return v as HubMessage;
 }
 
@@ -193,8 +210,14 @@ export function createWsBackend(opts: WsOptions): WsBackend {
     return (await res.json()) as T;
   }
 
+  /** GET; a non-2xx reply becomes an RpcError carrying the hub's `{kind,message}` and the status. */
   async function getJsonChecked<T>(path: string): Promise<T> {
-    const res = await doFetch(new URL(path, opts.origin).toString(), { headers: { accept: 'application/json' } });
+    let res: Response;
+    try {
+      res = await doFetch(new URL(path, opts.origin).toString(), { headers: { accept: 'application/json' } });
+    } catch (e) {
+      throw new RpcError('network', e instanceof Error ? e.message : String(e));
+    }
     if (!res.ok) {
       let err: RpcError;
       try {
@@ -209,6 +232,14 @@ export function createWsBackend(opts: WsOptions): WsBackend {
 
   const alarmBody = (by: string, note?: string) => (note && note.trim() ? { by, note } : { by });
 
+  /** `/api/stations/{id}/{what}?parameter=P[&from&to]` (empty `from`/`to` are left out: hub defaults). */
+  const analysisPath = (id: string, what: string, parameter: string, from?: string, to?: string) => {
+    const q = new URLSearchParams({ parameter });
+    if (from) q.set('from', from);
+    if (to) q.set('to', to);
+    return `/api/stations/${encodeURIComponent(id)}/${what}?${q}`;
+  };
+
   return {
     listStations: () => getJson<Station[]>('/api/stations'),
     listAlerts: (state?: AlarmState) =>
@@ -219,6 +250,10 @@ export function createWsBackend(opts: WsOptions): WsBackend {
       const q = new URLSearchParams({ parameter, from, to });
       return getJson<Series>(`/api/stations/${encodeURIComponent(id)}/readings?${q}`);
     },
+    stationForecast: (id, parameter) => getJsonChecked<ForecastReply>(analysisPath(id, 'forecast', parameter)),
+    stationTrend: (id, parameter, from, to) => getJsonChecked<TrendReply>(analysisPath(id, 'trend', parameter, from, to)),
+    stationAnomalies: (id, parameter, from, to) => getJsonChecked<AnomaliesReply>(analysisPath(id, 'anomalies', parameter, from, to)),
+    health: () => getJsonChecked<HealthReply>('/health'),
     subscribe(handler) {
       handlers.add(handler);
       ensureStarted();
