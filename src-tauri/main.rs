@@ -38,6 +38,9 @@ fn rt() -> Result<tokio::runtime::Runtime> {
 fn run_hub(args: &purehealth_lib::cli::HubArgs) -> Result<()> {
     let cfg = AppConfig::load(&args.overrides())?;
     rt()?.block_on(async {
+        // Listen for signals before starting, so a SIGTERM during start-up is a clean stop.
+        let signal = tokio::spawn(shutdown_signal());
+        tokio::task::yield_now().await;
         let running = runtime::start(&cfg).await?;
         let mqtt = match &running.mqtt {
             MqttMode::Embedded { listen } => format!("embedded broker on mqtt://{listen}"),
@@ -51,7 +54,7 @@ fn run_hub(args: &purehealth_lib::cli::HubArgs) -> Result<()> {
             cfg.data_dir.display(),
             if cfg.demo { ", demo feed on" } else { "" }
         );
-        shutdown_signal().await;
+        let _ = signal.await;
         println!("shutting down");
         running.shutdown().await;
         Ok(())

@@ -54,6 +54,18 @@ pub async fn start(cfg: &AppConfig) -> Result<Running, StartError> {
             .await
             .map_err(|e| StartError::Join(e.to_string()))??;
     }
+    // Models load off the async threads, before the hub answers, so /health is complete.
+    let fc = cfg.forecast.clone();
+    let forecasting = core.forecasting.clone();
+    tokio::task::spawn_blocking(move || {
+        forecasting.install(crate::forecast::Models::load(
+            fc.backend,
+            fc.onnxruntime_library.as_deref(),
+            fc.models_dir.as_deref(),
+        ))
+    })
+    .await
+    .map_err(|e| StartError::Join(e.to_string()))?;
     let cancel = CancellationToken::new();
     let tracker = TaskTracker::new();
     let hub = Hub::bind(cfg.listen, core.clone(), cancel.clone()).await?;
@@ -76,18 +88,6 @@ pub async fn start(cfg: &AppConfig) -> Result<Running, StartError> {
             hub_cancel.cancel();
         }
     });
-    // Models load off the async threads; the hub is already serving meanwhile.
-    let fc = cfg.forecast.clone();
-    let forecasting = core.forecasting.clone();
-    tokio::task::spawn_blocking(move || {
-        forecasting.install(crate::forecast::Models::load(
-            fc.backend,
-            fc.onnxruntime_library.as_deref(),
-            fc.models_dir.as_deref(),
-        ))
-    })
-    .await
-    .map_err(|e| StartError::Join(e.to_string()))?;
     let (pred_core, pred_cancel) = (core.clone(), cancel.clone());
     let every = std::time::Duration::from_secs_f64(cfg.forecast.interval_s);
     tracker.spawn(async move {
