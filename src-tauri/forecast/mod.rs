@@ -78,6 +78,24 @@ pub struct Forecast {
     pub quantiles: Vec<Quantiles>,
 }
 
+/// The process's one ONNX environment (`ort` allows a single one per process, ever).
+fn environment() -> Result<ort::environment::Environment, ForecastError> {
+    static ENV: std::sync::Mutex<Option<ort::environment::Environment>> =
+        std::sync::Mutex::new(None);
+    let mut slot = ENV
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(env) = slot.as_ref() {
+        return Ok(env.clone());
+    }
+    let env = ort::init()
+        .with_name("purehealth")
+        .build()
+        .map_err(|e| ForecastError::Backend(e.to_string()))?;
+    *slot = Some(env.clone());
+    Ok(env)
+}
+
 /// Every loaded model and the engine running them.
 pub struct Models {
     pub backend: Backend,
@@ -102,10 +120,7 @@ impl Models {
         dir: Option<&Path>,
     ) -> Result<Models, ForecastError> {
         let backend = backend::select(pref, library)?;
-        let env = ort::init()
-            .with_name("purehealth")
-            .build()
-            .map_err(|e| ForecastError::Backend(e.to_string()))?;
+        let env = environment()?;
         let mut forecasters = Vec::new();
         for (name, meta, onnx) in BUNDLED {
             let (origin, meta, onnx) = match dir {
