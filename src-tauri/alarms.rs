@@ -9,8 +9,11 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::HashMap;
 
-/// The rule behind threshold alarms: the station profile's warning/critical limits.
-pub const THRESHOLD_RULE: &str = "threshold";
+/// The rule behind threshold alarms: the ladder of one parameter's limits in the station's
+/// criteria profile, e.g. `cpcb.dbu.C.dissolved_oxygen`.
+pub fn threshold_rule(profile: &str, p: Parameter) -> String {
+    format!("{profile}.{}", p.as_str())
+}
 /// Who resolves an alarm whose condition cleared.
 pub const SYSTEM: &str = "system";
 
@@ -62,6 +65,13 @@ pub struct Alarm {
     pub resolved_by: Option<String>,
     pub resolved_at: Option<DateTime<Utc>>,
     pub note: Option<String>,
+    /// Who is to handle it.
+    pub assignee: Option<String>,
+    /// When it escalated (left unacknowledged past the policy's time).
+    pub escalated_at: Option<DateTime<Utc>>,
+    /// Reminders sent while unacknowledged, and the last one.
+    pub reminders: u32,
+    pub last_reminder_at: Option<DateTime<Utc>>,
 }
 
 impl Alarm {
@@ -83,6 +93,9 @@ pub enum Event {
     SeverityChanged,
     Acknowledged,
     Resolved,
+    Escalated,
+    Reminder,
+    Assigned,
 }
 
 impl Event {
@@ -92,6 +105,9 @@ impl Event {
             Event::SeverityChanged => "severity_changed",
             Event::Acknowledged => "acknowledged",
             Event::Resolved => "resolved",
+            Event::Escalated => "escalated",
+            Event::Reminder => "reminder",
+            Event::Assigned => "assigned",
         }
     }
 }
@@ -104,11 +120,37 @@ pub enum AlarmError {
     AlreadyAcknowledged(i64),
 }
 
+/// Timing rules of the workflow (config: `alarm_*`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policy {
+    /// A condition must hold this long before an alarm opens (0 = at once).
+    pub min_duration_s: f64,
+    /// An open (unacknowledged) alarm escalates once, this long after it opened.
+    pub escalate_after_s: f64,
+    /// Reminders for an unacknowledged alarm, this often.
+    pub remind_every_s: f64,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            min_duration_s: 0.0,
+            escalate_after_s: 1800.0,
+            remind_every_s: 900.0,
+        }
+    }
+}
+
+type Key = (String, Parameter, String);
+
 /// The active alarms, keyed by station, parameter and rule.
 #[derive(Debug, Default)]
 pub struct AlarmBook {
-    active: HashMap<(String, Parameter, String), Alarm>,
+    active: HashMap<Key, Alarm>,
+    /// Conditions seen but not yet held for the minimum duration: since when, worst level.
+    pending: HashMap<Key, (DateTime<Utc>, Level)>,
     next_id: i64,
+    pub policy: Policy,
 }
 
 impl AlarmBook {
@@ -119,7 +161,9 @@ impl AlarmBook {
                 .into_iter()
                 .map(|a| ((a.station_id.clone(), a.parameter, a.rule.clone()), a))
                 .collect(),
+            pending: HashMap::new(),
             next_id: max_id,
+            policy: Policy::default(),
         }
     }
 
@@ -135,7 +179,7 @@ impl AlarmBook {
         self.on_rule(
             station,
             f.parameter,
-            THRESHOLD_RULE,
+            &threshold_rule(profile, f.parameter),
             profile,
             f.level,
             f.value,
@@ -161,8 +205,18 @@ impl AlarmBook {
     ) -> Option<(Alarm, Event)> {
         let key = (station.to_string(), parameter, rule.to_string());
         match (self.active.get_mut(&key), level) {
-            (None, Level::Ok) => None,
+            (None, Level::Ok) => {
+                self.pending.remove(&key);
+                None
+            }
             (None, level) => {
+                // Minimum duration: open only once the condition has held long enough.
+                let since = self.pending.entry(key.clone()).or_insert((at, level)).0;
+                let held = (at - since).num_milliseconds() as f64 / 1e3;
+                if held < self.policy.min_duration_s {
+                    return None;
+                }
+                self.pending.remove(&key);
                 self.next_id += 1;
                 let a = Alarm {
                     id: self.next_id,
@@ -172,7 +226,8 @@ impl AlarmBook {
                     profile: profile.into(),
                     severity: level,
                     state: State::Open,
-                    opened_at: at,
+                    // When the condition began (earlier than `at` with a minimum duration).
+                    opened_at: since,
                     updated_at: at,
                     last_value: value,
                     peak_value: value,
@@ -182,6 +237,10 @@ impl AlarmBook {
                     resolved_by: None,
                     resolved_at: None,
                     note: None,
+                    assignee: None,
+                    escalated_at: None,
+                    reminders: 0,
+                    last_reminder_at: None,
                 };
                 self.active.insert(key, a.clone());
                 Some((a, Event::Raised))
@@ -265,9 +324,53 @@ impl AlarmBook {
         Ok(a)
     }
 
-    pub fn is_active(&self, station: &str, p: Parameter) -> bool {
+    /// Escalations and reminders due at `now` for alarms nobody has acknowledged yet.
+    pub fn tick(&mut self, now: DateTime<Utc>) -> Vec<(Alarm, Event)> {
+        let secs = |from: DateTime<Utc>| (now - from).num_milliseconds() as f64 / 1e3;
+        let mut out = Vec::new();
+        for a in self.active.values_mut() {
+            if a.state != State::Open {
+                continue;
+            }
+            if a.escalated_at.is_none() && secs(a.opened_at) >= self.policy.escalate_after_s {
+                a.escalated_at = Some(now);
+                a.updated_at = now;
+                out.push((a.clone(), Event::Escalated));
+                continue;
+            }
+            let last = a.last_reminder_at.unwrap_or(a.opened_at);
+            if secs(last) >= self.policy.remind_every_s {
+                a.reminders += 1;
+                a.last_reminder_at = Some(now);
+                a.updated_at = now;
+                out.push((a.clone(), Event::Reminder));
+            }
+        }
+        out.sort_by_key(|(a, _)| a.id);
+        out
+    }
+
+    /// Assigns an active alarm to someone (or clears the assignee with `None`).
+    pub fn assign(
+        &mut self,
+        id: i64,
+        assignee: Option<String>,
+        at: DateTime<Utc>,
+    ) -> Result<Alarm, AlarmError> {
+        let a = self
+            .active
+            .values_mut()
+            .find(|a| a.id == id)
+            .ok_or(AlarmError::NotActive(id))?;
+        a.assignee = assignee;
+        a.updated_at = at;
+        Ok(a.clone())
+    }
+
+    /// Whether a rule has an active alarm for this station and parameter.
+    pub fn is_active(&self, station: &str, p: Parameter, rule: &str) -> bool {
         self.active
-            .contains_key(&(station.to_string(), p, THRESHOLD_RULE.to_string()))
+            .contains_key(&(station.to_string(), p, rule.to_string()))
     }
 }
 
@@ -344,5 +447,139 @@ mod tests {
         // Still below the limit: the next reading opens a new alarm.
         let (again, e) = feed(&mut b, 3.4, 6).unwrap();
         assert_eq!((again.id, e), (2, Event::Raised));
+    }
+
+    /// Feeds DO values through the station-profile path (grading with hysteresis, as
+    /// `LiveState::apply` does) into the book.
+    fn feed_profile(
+        b: &mut AlarmBook,
+        live: &mut crate::live::LiveState,
+        v: f64,
+        m: i64,
+    ) -> Option<(Alarm, Event)> {
+        let key = crate::model::StationKey {
+            id: "river".into(),
+            legacy_id: None,
+        };
+        let r = crate::model::Reading {
+            station: key,
+            parameter: Parameter::DissolvedOxygen,
+            observed_at: t(m),
+            source: crate::model::SourceKind::Sensor,
+            value: v,
+            unit: "mg/L",
+            raw_value: v,
+            raw_unit: "mg/L".into(),
+            qc: crate::model::QcFlag::Pass,
+            qc_tests: vec![],
+            time_from_receipt: false,
+            received_at: t(m),
+        };
+        let change = live.apply(&r);
+        let f = change.finding?;
+        b.on_finding("river", &f, live.profile_of("river"), t(m))
+    }
+
+    fn dbu_c_station() -> crate::live::LiveState {
+        let mut live = crate::live::LiveState::default();
+        let key = crate::model::StationKey {
+            id: "river".into(),
+            legacy_id: None,
+        };
+        live.configure(
+            &key,
+            crate::live::StationSetup {
+                profile: Some("cpcb.dbu.C".into()),
+                ..Default::default()
+            },
+        );
+        live
+    }
+
+    #[test]
+    fn a_value_flapping_at_a_limit_raises_one_alarm() {
+        let mut b = AlarmBook::default();
+        let mut live = dbu_c_station();
+        // Class C: DO ≥ 4 mg/L, deadband 0.3. Wobbling 3.9 ↔ 4.1 is one episode.
+        let mut events = Vec::new();
+        for (i, v) in [4.5, 3.9, 4.1, 3.95, 4.2, 3.9, 4.25, 4.31, 4.4]
+            .into_iter()
+            .enumerate()
+        {
+            if let Some((a, e)) = feed_profile(&mut b, &mut live, v, i as i64) {
+                events.push((a.rule.clone(), e, a.last_value));
+            }
+        }
+        assert_eq!(
+            events,
+            [
+                (
+                    "cpcb.dbu.C.dissolved_oxygen".to_string(),
+                    Event::Raised,
+                    3.9
+                ),
+                (
+                    "cpcb.dbu.C.dissolved_oxygen".to_string(),
+                    Event::Resolved,
+                    4.31
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn minimum_duration_holds_back_short_excursions() {
+        let mut b = AlarmBook {
+            policy: Policy {
+                min_duration_s: 600.0,
+                ..Policy::default()
+            },
+            ..AlarmBook::default()
+        };
+        // A 5-minute dip: no alarm.
+        assert!(feed(&mut b, 3.0, 0).is_none());
+        assert!(feed(&mut b, 3.0, 5).is_none());
+        assert!(feed(&mut b, 6.0, 6).is_none());
+        // A dip that lasts 10 minutes opens one, dated from its start.
+        assert!(feed(&mut b, 3.0, 20).is_none());
+        let (a, e) = feed(&mut b, 3.1, 30).unwrap();
+        assert_eq!((e, a.opened_at), (Event::Raised, t(20)));
+    }
+
+    #[test]
+    fn escalation_and_reminders_at_the_configured_times_until_acknowledged() {
+        let mut b = AlarmBook {
+            policy: Policy {
+                min_duration_s: 0.0,
+                escalate_after_s: 1800.0,
+                remind_every_s: 900.0,
+            },
+            ..AlarmBook::default()
+        };
+        let (a, _) = feed(&mut b, 3.0, 0).unwrap();
+        let kinds = |v: Vec<(Alarm, Event)>| v.into_iter().map(|(_, e)| e).collect::<Vec<_>>();
+        assert!(b.tick(t(14)).is_empty());
+        assert_eq!(kinds(b.tick(t(15))), [Event::Reminder]);
+        assert!(b.tick(t(29)).is_empty());
+        assert_eq!(kinds(b.tick(t(30))), [Event::Escalated]);
+        assert_eq!(
+            kinds(b.tick(t(30))),
+            [Event::Reminder],
+            "15 min after the last one"
+        );
+        assert!(b.tick(t(44)).is_empty());
+        let r = b.tick(t(45));
+        assert_eq!(r[0].0.reminders, 3);
+        b.acknowledge(a.id, "officer", None, t(46)).unwrap();
+        assert!(b.tick(t(120)).is_empty(), "acknowledged: no more reminders");
+    }
+
+    #[test]
+    fn assignee_is_kept_and_unknown_alarms_refused() {
+        let mut b = AlarmBook::default();
+        let (a, _) = feed(&mut b, 3.0, 0).unwrap();
+        let x = b.assign(a.id, Some("field team 2".into()), t(1)).unwrap();
+        assert_eq!(x.assignee.as_deref(), Some("field team 2"));
+        assert_eq!(b.assign(99, None, t(1)), Err(AlarmError::NotActive(99)));
     }
 }

@@ -127,6 +127,15 @@ pub struct AppConfig {
     pub stations: Vec<StationConfig>,
     pub mqtt_routes: Vec<Route>,
     pub forecast: ForecastConfig,
+    pub loops: LoopConfig,
+    pub alarms: crate::alarms::Policy,
+}
+
+/// Intervals of the orchestrator's loops (the prediction interval is in [`ForecastConfig`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoopConfig {
+    pub anomaly_s: f64,
+    pub health_s: f64,
 }
 
 /// Forecasting settings.
@@ -210,6 +219,16 @@ pub struct FileConfig {
     pub models_dir: Option<PathBuf>,
     /// Seconds between prediction cycles (default 900).
     pub prediction_interval_s: Option<f64>,
+    /// Seconds between anomaly scans (default 300).
+    pub anomaly_interval_s: Option<f64>,
+    /// Seconds between health-loop runs: alarm escalation and reminders (default 60).
+    pub health_interval_s: Option<f64>,
+    /// An alarm opens only after its condition has held this long, seconds (default 0).
+    pub alarm_min_duration_s: Option<f64>,
+    /// An open, unacknowledged alarm escalates after this long, seconds (default 1800).
+    pub alarm_escalate_after_s: Option<f64>,
+    /// Reminders for an unacknowledged alarm every this many seconds (default 900).
+    pub alarm_remind_every_s: Option<f64>,
 }
 
 /// One `[[stations]]` table of the config file.
@@ -222,6 +241,8 @@ pub struct StationFile {
     pub lon: Option<f64>,
     /// Expected reporting interval, seconds (otherwise learned).
     pub expected_interval_s: Option<f64>,
+    /// Criteria profile of the designated use, e.g. `cpcb.dbu.C` (default `legacy.purehealth_v6`).
+    pub profile: Option<String>,
     /// QC thresholds per parameter: `[stations.qc.ph] suspect_span = [6.5, 8.5]`.
     #[serde(default)]
     pub qc: BTreeMap<String, QcOverride>,
@@ -375,6 +396,32 @@ impl AppConfig {
                 900.0,
             )?,
         };
+        let loops = LoopConfig {
+            anomaly_s: positive("anomaly_interval_s", file.anomaly_interval_s, 300.0)?,
+            health_s: positive("health_interval_s", file.health_interval_s, 60.0)?,
+        };
+        let d = crate::alarms::Policy::default();
+        let alarms = crate::alarms::Policy {
+            min_duration_s: match file.alarm_min_duration_s {
+                Some(v) if !(v.is_finite() && v >= 0.0) => {
+                    return Err(ConfigError::Positive {
+                        field: "alarm_min_duration_s",
+                        value: v,
+                    });
+                }
+                v => v.unwrap_or(d.min_duration_s),
+            },
+            escalate_after_s: positive(
+                "alarm_escalate_after_s",
+                file.alarm_escalate_after_s,
+                d.escalate_after_s,
+            )?,
+            remind_every_s: positive(
+                "alarm_remind_every_s",
+                file.alarm_remind_every_s,
+                d.remind_every_s,
+            )?,
+        };
         let mqtt_routes = file.mqtt_topics.unwrap_or_else(routes::defaults);
         if mqtt_routes.is_empty() {
             return Err(ConfigError::Route(
@@ -407,6 +454,8 @@ impl AppConfig {
             stations,
             mqtt_routes,
             forecast,
+            loops,
+            alarms,
         })
     }
 }
@@ -438,6 +487,18 @@ fn validate_station(index: usize, s: &StationFile) -> Result<StationConfig, Conf
             "expected_interval_s must be positive, got {v}"
         )));
     }
+    let cat = crate::profiles::Catalogue::bundled();
+    let profile = match &s.profile {
+        None => None,
+        Some(id) if cat.get(id).is_some() => Some(id.clone()),
+        Some(id) => {
+            return Err(err(format!(
+                "unknown profile `{}` (known: {})",
+                id.chars().take(64).collect::<String>(),
+                cat.ids().collect::<Vec<_>>().join(", ")
+            )));
+        }
+    };
     let mut qc = HashMap::new();
     for (name, o) in &s.qc {
         let p =
@@ -454,6 +515,7 @@ fn validate_station(index: usize, s: &StationFile) -> Result<StationConfig, Conf
         setup: StationSetup {
             expected_interval_s: s.expected_interval_s,
             qc,
+            profile,
         },
     })
 }

@@ -33,6 +33,8 @@ pub struct StationState {
     pub reporting: Reporting,
     /// The current expected reporting interval, refreshed with each reading.
     pub expected_interval_s: f64,
+    /// The criteria profile of the station's designated use.
+    pub profile: String,
 }
 
 /// Offline-watchdog settings (domain.md §14: offline after k × the expected interval).
@@ -136,6 +138,9 @@ pub struct Change {
     /// The station was offline and this reading brought it back.
     pub back_online: bool,
     pub seq: u64,
+    /// The grade of the reading under the station's profile, when it became the latest usable
+    /// value (what the alarm rules follow).
+    pub finding: Option<Finding>,
 }
 
 #[derive(Debug, Default)]
@@ -156,6 +161,8 @@ pub struct LiveState {
 pub struct StationSetup {
     pub expected_interval_s: Option<f64>,
     pub qc: HashMap<Parameter, qc::QcConfig>,
+    /// Criteria profile of the station's designated use (default: the original thresholds).
+    pub profile: Option<String>,
 }
 
 impl LiveState {
@@ -172,7 +179,34 @@ impl LiveState {
         let st = self.entry(key);
         st.reporting.configured_s = setup.expected_interval_s;
         st.expected_interval_s = st.reporting.expected_s(&cfg);
+        if let Some(p) = &setup.profile {
+            st.profile = p.clone();
+        }
         self.setups.insert(key.id.clone(), setup);
+    }
+
+    /// The criteria profile a station is graded against.
+    pub fn profile_of(&self, station: &str) -> &str {
+        self.setups
+            .get(station)
+            .and_then(|s| s.profile.as_deref())
+            .unwrap_or(quality::LEGACY_PROFILE)
+    }
+
+    /// Grades a value under the station's profile. With `prev` worse than the fresh level, the
+    /// parameter's deadband applies: a level drops only once the value is clear of the limit by
+    /// the deadband (hysteresis), so a value wobbling at a limit does not flap.
+    pub fn grade(&self, station: &str, p: Parameter, v: f64, prev: Level) -> Option<Finding> {
+        let id = self.profile_of(station);
+        let cat = crate::profiles::Catalogue::bundled();
+        let fresh = grade_under(id, p, v, 0.0)?;
+        if fresh.level < prev {
+            let held = grade_under(id, p, v, cat.deadband(p))?;
+            if held.level > fresh.level {
+                return Some(held);
+            }
+        }
+        Some(fresh)
     }
 
     /// Registers or refreshes station metadata.
@@ -205,6 +239,7 @@ impl LiveState {
                 last_update: None,
                 reporting: Reporting::default(),
                 expected_interval_s: WatchdogConfig::default().default_interval_s,
+                profile: quality::LEGACY_PROFILE.to_string(),
             })
     }
 
@@ -224,12 +259,16 @@ impl LiveState {
         // A station already silent before the restart comes back offline, without a new alert.
         st.reporting.online = !st.reporting.is_overdue(now, &cfg);
         st.last_update = st.last_update.max(Some(latest.t));
-        if latest.qc.usable()
-            && let Some(f) = quality::grade(parameter, latest.value)
-        {
+        let graded = latest
+            .qc
+            .usable()
+            .then(|| self.grade(&key.id, parameter, latest.value, Level::Ok))
+            .flatten();
+        let st = self.entry(key);
+        st.latest.insert(parameter, latest);
+        if let Some(f) = graded {
             st.levels.insert(parameter, f.level);
         }
-        st.latest.insert(parameter, latest);
         st.wqi = compute_wqi(&st.latest);
     }
 
@@ -273,6 +312,16 @@ impl LiveState {
         self.seq += 1;
         let seq = self.seq;
         let cfg = self.watchdog.clone();
+        // Failed readings never drive alerts (domain.md §11: they would be false alarms).
+        let prev_level = self
+            .stations
+            .get(&r.station.id)
+            .and_then(|st| st.levels.get(&r.parameter).copied())
+            .unwrap_or(Level::Ok);
+        let graded =
+            r.qc.usable()
+                .then(|| self.grade(&r.station.id, r.parameter, r.value, prev_level))
+                .flatten();
         let st = self.entry(&r.station);
         st.reporting.observe(r.observed_at, r.received_at);
         st.expected_interval_s = st.reporting.expected_s(&cfg);
@@ -296,13 +345,10 @@ impl LiveState {
             );
             st.last_update = st.last_update.max(Some(r.observed_at));
             st.wqi = compute_wqi(&st.latest);
-            // Failed readings never drive alerts (domain.md §11: they would be false alarms).
-            if r.qc.usable()
-                && let Some(f) = quality::grade(r.parameter, r.value)
-            {
+            if let Some(f) = &graded {
                 let prev = st.levels.insert(r.parameter, f.level).unwrap_or(Level::Ok);
                 if prev != f.level {
-                    transitions.push((f, prev));
+                    transitions.push((f.clone(), prev));
                 }
             }
         }
@@ -311,6 +357,7 @@ impl LiveState {
             transitions,
             back_online,
             seq,
+            finding: if newer { graded } else { None },
         }
     }
 
@@ -365,7 +412,7 @@ impl StationState {
             .latest
             .iter()
             .filter(|(_, l)| l.qc.usable())
-            .filter_map(|(p, l)| quality::grade(*p, l.value))
+            .filter_map(|(p, l)| grade_under(&self.profile, *p, l.value, 0.0))
             .collect();
         Validation::from_findings(&findings)
     }
@@ -402,20 +449,56 @@ impl StationState {
             "online": self.reporting.online,
             "last_seen": self.reporting.last_seen.map(fmt_time),
             "expected_interval_s": self.expected_interval_s,
-            "profile": quality::LEGACY_PROFILE,
-            "limits": limits_json(),
+            "profile": self.profile,
+            "limits": limits_json(&self.profile),
         })
     }
 }
 
 /// The warning/critical limits of the station's profile, per parameter.
-pub fn limits_json() -> Value {
+pub fn limits_json(profile: &str) -> Value {
     let mut m = Map::new();
+    if profile == quality::LEGACY_PROFILE {
+        for p in Parameter::ALL {
+            if let Some(l) = quality::legacy_limits(p) {
+                m.insert(
+                    p.as_str().into(),
+                    json!({"warn_low": l.warn_low, "warn_high": l.warn_high, "crit_low": l.crit_low, "crit_high": l.crit_high}),
+                );
+            }
+        }
+        return Value::Object(m);
+    }
+    let Some(prof) = crate::profiles::Catalogue::bundled().get(profile) else {
+        return Value::Object(m);
+    };
     for p in Parameter::ALL {
-        if let Some(l) = quality::legacy_limits(p) {
+        // The least strict limit of each severity is where that level starts.
+        let (mut wl, mut wh, mut cl, mut ch) = (None::<f64>, None::<f64>, None::<f64>, None::<f64>);
+        let mut any = false;
+        for c in prof.clauses_for(p) {
+            any = true;
+            let (lo, hi) = match c.bound {
+                crate::profiles::Bound::Min(l) => (Some(l), None),
+                crate::profiles::Bound::Max(h) => (None, Some(h)),
+                crate::profiles::Bound::Range(l, h) => (Some(l), Some(h)),
+            };
+            let (low, high) = if c.severity == Level::Critical {
+                (&mut cl, &mut ch)
+            } else {
+                (&mut wl, &mut wh)
+            };
+            if let Some(l) = lo {
+                *low = Some(low.map_or(l, |x: f64| x.max(l)));
+            }
+            if let Some(h) = hi {
+                *high = Some(high.map_or(h, |x: f64| x.min(h)));
+            }
+        }
+        if any {
             m.insert(
                 p.as_str().into(),
-                json!({"warn_low": l.warn_low, "warn_high": l.warn_high, "crit_low": l.crit_low, "crit_high": l.crit_high}),
+                json!({"warn_low": wl, "warn_high": wh, "crit_low": cl, "crit_high": ch}),
             );
         }
     }
@@ -430,6 +513,49 @@ pub fn finite(v: f64) -> Value {
 /// Unix milliseconds to UTC.
 pub fn from_ms(ms: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
+}
+
+/// Grades a value under profile `id`, with the compliant region shrunk by `margin`. The
+/// original table keeps its original messages.
+pub fn grade_under(id: &str, p: Parameter, v: f64, margin: f64) -> Option<Finding> {
+    if id == quality::LEGACY_PROFILE && margin == 0.0 {
+        return quality::grade(p, v);
+    }
+    let profile = crate::profiles::Catalogue::bundled().get(id)?;
+    let g = profile.grade(p, v, margin)?;
+    let (threshold, threshold_low, threshold_high, message) = match g.clause {
+        None => (f64::NAN, None, None, String::new()),
+        Some(c) => {
+            let (lo, hi) = match c.bound {
+                crate::profiles::Bound::Min(l) => (Some(l), None),
+                crate::profiles::Bound::Max(h) => (None, Some(h)),
+                crate::profiles::Bound::Range(l, h) => (Some(l), Some(h)),
+            };
+            let low = c.low_is_bad(v);
+            let t = if low { lo.or(hi) } else { hi.or(lo) };
+            let dir = if low { "below" } else { "above" };
+            (
+                t.unwrap_or(f64::NAN),
+                lo,
+                hi,
+                format!(
+                    "{} {dir} the {} limit ({}): {v}",
+                    p.label(),
+                    profile.id,
+                    c.text
+                ),
+            )
+        }
+    };
+    Some(Finding {
+        parameter: p,
+        level: g.level,
+        value: v,
+        threshold,
+        threshold_low,
+        threshold_high,
+        message,
+    })
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use crate::error::CommandError;
 use crate::hub::messages;
 use crate::live::{Latest, LiveState, WatchdogConfig, from_ms};
 use crate::model::{Parameter, QcFlag, Reading, SourceKind, StationKey, fmt_time};
-use crate::quality::{self, Level};
+use crate::quality::Level;
 use crate::stats::Stats;
 use crate::store::{StationInfo, Store, StoreError};
 use chrono::{DateTime, Utc};
@@ -36,6 +36,8 @@ pub struct Core {
     pub stats: Arc<Stats>,
     /// Forecast models and the prediction cycle's status (see [`crate::prediction`]).
     pub forecasting: Arc<crate::prediction::Forecasting>,
+    /// Status of the orchestrator's loops.
+    pub loops: Arc<crate::orchestrator::Loops>,
 }
 
 impl Core {
@@ -53,6 +55,20 @@ impl Core {
                 legacy_id: s.legacy_id,
             };
             live.register(key, s.name, s.location, s.source);
+        }
+        // Station setups first: restored levels are graded under each station's profile.
+        for s in stations {
+            if s.name.is_some() || s.location.is_some() {
+                let info = StationInfo {
+                    key: s.key.clone(),
+                    name: s.name.clone().unwrap_or_else(|| s.key.id.clone()),
+                    location: s.location,
+                    source: "sensor".into(),
+                };
+                store.upsert_station(info.clone()).await?;
+                live.register(info.key, info.name, info.location, info.source);
+            }
+            live.configure(&s.key, s.setup.clone());
         }
         for row in store.latest().await? {
             let (Some(p), Some(st)) = (Parameter::parse(&row.parameter), live.get(&row.station_id))
@@ -83,19 +99,6 @@ impl Core {
                 live.seed_climatology(&station, p, (month - 1) as usize, n, mean, mean_sq);
             }
         }
-        for s in stations {
-            if s.name.is_some() || s.location.is_some() {
-                let info = StationInfo {
-                    key: s.key.clone(),
-                    name: s.name.clone().unwrap_or_else(|| s.key.id.clone()),
-                    location: s.location,
-                    source: "sensor".into(),
-                };
-                store.upsert_station(info.clone()).await?;
-                live.register(info.key, info.name, info.location, info.source);
-            }
-            live.configure(&s.key, s.setup.clone());
-        }
         let active: Vec<Alarm> = store
             .alarms(None, usize::MAX >> 1)
             .await?
@@ -110,6 +113,7 @@ impl Core {
             tx,
             stats: Arc::new(Stats::default()),
             forecasting: Arc::default(),
+            loops: Arc::default(),
         })
     }
 
@@ -168,12 +172,11 @@ impl Core {
                 let change = live.apply(r);
                 // Alarms follow every usable newest reading (not only level changes), so one
                 // resolved by hand while the condition persists reopens with the next reading.
-                let graded = (change.is_latest && r.qc.usable())
-                    .then(|| quality::grade(r.parameter, r.value))
-                    .flatten();
+                let graded = change.finding.clone();
+                let profile = live.profile_of(&r.station.id).to_string();
                 let alarm_change = graded.as_ref().and_then(|f| {
                     live.alarms
-                        .on_finding(&r.station.id, f, quality::LEGACY_PROFILE, r.observed_at)
+                        .on_finding(&r.station.id, f, &profile, r.observed_at)
                 });
                 let Some(st) = live.get(&r.station.id) else {
                     continue;
@@ -219,6 +222,109 @@ impl Core {
             });
         }
         Ok(new)
+    }
+
+    /// Feeds the current level of `rule` for many series to the alarm book, persists the
+    /// changes and announces them. Items: (station, parameter, level, value, lower is worse,
+    /// score). Returns the number of alarm changes.
+    pub(crate) async fn apply_rule_levels(
+        &self,
+        rule: &str,
+        items: Vec<(String, Parameter, Level, f64, bool, Option<f64>)>,
+        now: DateTime<Utc>,
+    ) -> usize {
+        let mut changes = Vec::new();
+        let mut frames = Vec::new();
+        {
+            let mut live = self.live();
+            for (station, p, level, value, low, score) in items {
+                let profile = live.profile_of(&station).to_string();
+                let Some(change) = live
+                    .alarms
+                    .on_rule(&station, p, rule, &profile, level, value, low, now)
+                else {
+                    continue;
+                };
+                if let Some(st) = live.get(&station) {
+                    let a = &change.0;
+                    let message = match (a.state, score) {
+                        (AlarmState::Resolved, _) => {
+                            format!("{} back to its usual range: {value:.2}", p.label())
+                        }
+                        (_, Some(z)) => format!(
+                            "{} unusual for the season: daily mean {value:.2} (robust score {z:.1})",
+                            p.label()
+                        ),
+                        _ => format!("{}: {value:.2}", p.label()),
+                    };
+                    frames.push((
+                        st.key.id.clone(),
+                        messages::rule_alert(
+                            st,
+                            a,
+                            &message,
+                            "daily mean outside the seasonal baseline (robust score ≥ 5 warning, ≥ 8 critical)",
+                            "provisional",
+                        )
+                        .to_string(),
+                    ));
+                }
+                changes.push(change);
+            }
+        }
+        let n = changes.len();
+        if let Err(e) = self.store.save_alarms(changes).await {
+            tracing::error!(error = %e, rule, "could not store alarm changes");
+        }
+        for (station, frame) in frames {
+            self.broadcast(station, frame);
+        }
+        n
+    }
+
+    /// Installs the alarm timing rules (minimum duration, escalation, reminders).
+    pub fn set_alarm_policy(&self, policy: crate::alarms::Policy) {
+        self.live().alarms.policy = policy;
+    }
+
+    /// Escalations and reminders due now (the health loop); persists and announces them.
+    pub async fn alarm_timers(&self, now: DateTime<Utc>) -> usize {
+        let (changes, frames) = {
+            let mut live = self.live();
+            let changes = live.alarms.tick(now);
+            let frames: Vec<(String, String)> = changes
+                .iter()
+                .filter_map(|(a, e)| {
+                    let st = live.get(&a.station_id)?;
+                    let what = if *e == Event::Escalated {
+                        format!(
+                            "ESCALATED: {} alarm unacknowledged for {} min",
+                            a.parameter.label(),
+                            (now - a.opened_at).num_minutes()
+                        )
+                    } else {
+                        format!(
+                            "Reminder {}: {} alarm still unacknowledged (opened {})",
+                            a.reminders,
+                            a.parameter.label(),
+                            crate::model::fmt_time(a.opened_at)
+                        )
+                    };
+                    let mut v = messages::rule_alert(st, a, &what, &a.rule, "provisional");
+                    v["alert"]["event"] = Value::from(e.as_str());
+                    Some((st.key.id.clone(), v.to_string()))
+                })
+                .collect();
+            (changes, frames)
+        };
+        let n = changes.len();
+        if let Err(e) = self.store.save_alarms(changes).await {
+            tracing::error!(error = %e, "could not store alarm timers");
+        }
+        for (station, frame) in frames {
+            self.broadcast(station, frame);
+        }
+        n
     }
 
     /// Stores past readings (QC-checked in order) without announcing them or raising alarms:

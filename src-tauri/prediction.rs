@@ -280,6 +280,7 @@ impl Core {
             "mqtt": self.stats.to_json(),
             "db": {"path": path.display().to_string(), "readings": readings, "size_bytes": size},
             "forecast": self.forecasting.health_json(),
+            "loops": self.loops.to_json(),
         })
     }
 
@@ -372,7 +373,9 @@ pub fn forecast_object(row: &ForecastRow, observed: Option<&DailySeries>) -> Val
             s.values
                 .iter()
                 .enumerate()
-                .filter(|(_, v)| !v.is_nan())
+                .filter(|(i, v)| {
+                    !v.is_nan() && s.day0 + *i as i64 > row.origin_day - OBSERVED_DAYS
+                })
                 .map(|(i, v)| json!({"date": date_of(s.day0 + i as i64).to_string(), "v": finite(*v)}))
                 .collect()
         })

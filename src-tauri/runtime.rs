@@ -41,6 +41,7 @@ pub struct Running {
 pub async fn start(cfg: &AppConfig) -> Result<Running, StartError> {
     let store = Store::open(&cfg.data_dir)?;
     let core = Core::open(store, cfg.watchdog.clone(), &cfg.stations).await?;
+    core.set_alarm_policy(cfg.alarms.clone());
     if cfg.demo {
         for info in demo::stations() {
             core.register_station(info).await?;
@@ -88,39 +89,7 @@ pub async fn start(cfg: &AppConfig) -> Result<Running, StartError> {
             hub_cancel.cancel();
         }
     });
-    let (pred_core, pred_cancel) = (core.clone(), cancel.clone());
-    let every = std::time::Duration::from_secs_f64(cfg.forecast.interval_s);
-    tracker.spawn(async move {
-        let mut tick = tokio::time::interval(every);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                _ = pred_cancel.cancelled() => break,
-                _ = tick.tick() => {
-                    match pred_core.forecast_cycle(chrono::Utc::now()).await {
-                        Ok(r) => tracing::debug!(series = r.series, alarms = r.alarms, "prediction cycle"),
-                        Err(e) => tracing::warn!(error = %e, "prediction cycle failed"),
-                    }
-                }
-            }
-        }
-    });
-    let (watch_core, watch_cancel) = (core.clone(), cancel.clone());
-    let every = std::time::Duration::from_secs_f64(cfg.watchdog.check_every_s);
-    tracker.spawn(async move {
-        let mut tick = tokio::time::interval(every);
-        loop {
-            tokio::select! {
-                _ = watch_cancel.cancelled() => break,
-                _ = tick.tick() => {
-                    let n = watch_core.check_offline(chrono::Utc::now());
-                    if n > 0 {
-                        tracing::warn!(stations = n, "stations went offline");
-                    }
-                }
-            }
-        }
-    });
+    spawn_loops(cfg, &core, &cancel, &tracker);
     if cfg.demo {
         let (speed, c) = (cfg.demo_speed, cancel.clone());
         let login = cfg.mqtt_credentials.clone();
@@ -138,6 +107,82 @@ pub async fn start(cfg: &AppConfig) -> Result<Running, StartError> {
         cancel,
         tracker,
     })
+}
+
+/// The orchestrator's supervised loops (docs/ARCHITECTURE.md, "Tasks and shutdown").
+fn spawn_loops(cfg: &AppConfig, core: &Core, cancel: &CancellationToken, tracker: &TaskTracker) {
+    use crate::orchestrator::supervise;
+    use std::time::Duration;
+    let secs = Duration::from_secs_f64;
+    let c = core.clone();
+    tracker.spawn(supervise(
+        "prediction",
+        secs(cfg.forecast.interval_s),
+        core.loops.clone(),
+        cancel.clone(),
+        move || {
+            let c = c.clone();
+            async move {
+                c.forecast_cycle(chrono::Utc::now())
+                    .await
+                    .map(|r| {
+                        format!(
+                            "{} series forecast, {} skipped, {} alarm changes",
+                            r.series, r.skipped, r.alarms
+                        )
+                    })
+                    .map_err(|e| e.to_string())
+            }
+        },
+    ));
+    let c = core.clone();
+    tracker.spawn(supervise(
+        "anomaly",
+        secs(cfg.loops.anomaly_s),
+        core.loops.clone(),
+        cancel.clone(),
+        move || {
+            let c = c.clone();
+            async move {
+                c.anomaly_scan(chrono::Utc::now())
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+        },
+    ));
+    // Station watchdog: its own cadence (seconds), so offline is noticed promptly.
+    let c = core.clone();
+    tracker.spawn(supervise(
+        "watchdog",
+        secs(cfg.watchdog.check_every_s),
+        core.loops.clone(),
+        cancel.clone(),
+        move || {
+            let c = c.clone();
+            async move {
+                let n = c.check_offline(chrono::Utc::now());
+                if n > 0 {
+                    tracing::warn!(stations = n, "stations went offline");
+                }
+                Ok(format!("{n} went offline"))
+            }
+        },
+    ));
+    // Health: alarm timers (escalation, reminders).
+    let c = core.clone();
+    tracker.spawn(supervise(
+        "health",
+        secs(cfg.loops.health_s),
+        core.loops.clone(),
+        cancel.clone(),
+        move || {
+            let c = c.clone();
+            async move {
+                let n = c.alarm_timers(chrono::Utc::now()).await;
+                Ok(format!("{n} escalations/reminders"))
+            }
+        },
+    ));
 }
 
 /// Gives the demo sonde a year of history on first start (never twice: a restart keeps it).

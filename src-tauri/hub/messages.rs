@@ -127,7 +127,7 @@ impl Serialize for UpdateData<'_> {
         m.serialize_entry("last_update", &st.last_update.map(fmt_time))?;
         m.serialize_entry("online", &st.reporting.online)?;
         m.serialize_entry("expected_interval_s", &st.expected_interval_s)?;
-        m.serialize_entry("profile", crate::quality::LEGACY_PROFILE)?;
+        m.serialize_entry("profile", &st.profile)?;
         m.serialize_entry("seq", &self.seq)?;
         m.end()
     }
@@ -231,7 +231,7 @@ pub fn alert(
             "state": state,
             "previous_severity": previous.as_str(),
             "level": f.level.as_str(),
-            "basis": {"profile": "legacy.purehealth_v6", "clause": "original Phase 6 quality thresholds"},
+            "basis": {"profile": st.profile, "clause": if st.profile == crate::quality::LEGACY_PROFILE { "original Phase 6 quality thresholds".to_string() } else { format!("{} limits for {}", st.profile, p.as_str()) }},
             "confidence": if r.qc == crate::model::QcFlag::Suspect { "qc_suspect" } else { "provisional" },
             "station_name": st.name,
             "observed_at": fmt_time(r.observed_at),
@@ -255,6 +255,9 @@ fn add_alarm_fields(obj: &mut serde_json::Map<String, Value>, a: &Alarm) {
     obj.insert("acknowledged_by".into(), json!(a.acknowledged_by));
     obj.insert("resolved_by".into(), json!(a.resolved_by));
     obj.insert("note".into(), json!(a.note));
+    obj.insert("assignee".into(), json!(a.assignee));
+    obj.insert("escalated".into(), json!(a.escalated_at.is_some()));
+    obj.insert("reminders".into(), json!(a.reminders));
 }
 
 /// `alert` for an operator action on an alarm (acknowledged or resolved by hand).
@@ -313,6 +316,10 @@ pub fn alarm_json(a: &Alarm) -> Value {
         "resolved_by": a.resolved_by,
         "resolved_at": a.resolved_at.map(fmt_time),
         "note": a.note,
+        "assignee": a.assignee,
+        "escalated_at": a.escalated_at.map(fmt_time),
+        "reminders": a.reminders,
+        "last_reminder_at": a.last_reminder_at.map(fmt_time),
     })
 }
 
@@ -435,6 +442,41 @@ pub fn forecast_alert(
         json!({"issued_at": fmt_time(crate::live::from_ms(row.issued_ms)), "model": row.model,
                "model_version": row.model_version, "backend": row.backend}),
     );
+    alert.insert("station_name".into(), json!(st.name));
+    add_alarm_fields(&mut alert, a);
+    json!({
+        "type": "alert",
+        "station_id": st.key.wire_id(),
+        "timestamp": now(),
+        "priority": if cleared { "medium" } else { severity },
+        "alert": Value::Object(alert),
+    })
+}
+
+/// `alert` for an alarm of a non-threshold rule (anomaly, offline, …): the original envelope with
+/// the alarm fields; `clause` says what the rule checks, `confidence` what the data behind it is.
+pub fn rule_alert(
+    st: &StationState,
+    a: &Alarm,
+    message: &str,
+    clause: &str,
+    confidence: &str,
+) -> Value {
+    let cleared = a.state == crate::alarms::State::Resolved;
+    let severity = if cleared { "info" } else { a.severity.as_str() };
+    let mut alert = serde_json::Map::new();
+    alert.insert("severity".into(), json!(severity));
+    alert.insert("parameter".into(), json!(a.parameter.label()));
+    alert.insert("parameter_code".into(), json!(a.parameter.as_str()));
+    alert.insert("value".into(), finite(a.last_value));
+    alert.insert("unit".into(), json!(a.parameter.canonical_unit()));
+    alert.insert("message".into(), json!(message));
+    alert.insert("level".into(), json!(a.severity.as_str()));
+    alert.insert(
+        "basis".into(),
+        json!({"profile": a.profile, "clause": clause}),
+    );
+    alert.insert("confidence".into(), json!(confidence));
     alert.insert("station_name".into(), json!(st.name));
     add_alarm_fields(&mut alert, a);
     json!({

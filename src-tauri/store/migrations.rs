@@ -132,6 +132,11 @@ const MIGRATIONS: &[&str] = &[
         climatology INTEGER NOT NULL,
         PRIMARY KEY (station_id, parameter, issued_at, horizon)
     ) STRICT, WITHOUT ROWID;",
+    // 5: alarm assignee, escalation and reminders.
+    "ALTER TABLE alarm ADD COLUMN assignee TEXT;
+    ALTER TABLE alarm ADD COLUMN escalated_at INTEGER;
+    ALTER TABLE alarm ADD COLUMN reminders INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE alarm ADD COLUMN last_reminder_at INTEGER;",
 ];
 
 pub fn apply(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {

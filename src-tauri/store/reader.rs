@@ -260,7 +260,7 @@ pub fn alarms(
     let mut stmt = c.prepare_cached(
         "SELECT id, station_id, parameter, rule, profile, severity, state, opened_at, updated_at,
                 last_value, peak_value, occurrences, acknowledged_by, acknowledged_at, resolved_by,
-                resolved_at, note
+                resolved_at, note, assignee, escalated_at, reminders, last_reminder_at
          FROM alarm WHERE (?1 IS NULL OR state = ?1) ORDER BY opened_at DESC, id DESC LIMIT ?2",
     )?;
     let t = |ms: i64| crate::live::from_ms(ms);
@@ -290,6 +290,10 @@ pub fn alarms(
                 resolved_by: r.get(14)?,
                 resolved_at: r.get::<_, Option<i64>>(15)?.map(t),
                 note: r.get(16)?,
+                assignee: r.get(17)?,
+                escalated_at: r.get::<_, Option<i64>>(18)?.map(t),
+                reminders: r.get(19)?,
+                last_reminder_at: r.get::<_, Option<i64>>(20)?.map(t),
             },
         ))
     })?;

@@ -267,14 +267,17 @@ fn save_alarm(tx: &rusqlite::Transaction<'_>, a: &Alarm, e: Event) -> Result<(),
     tx.prepare_cached(
         "INSERT INTO alarm (id, station_id, parameter, rule, profile, severity, state, opened_at,
             updated_at, last_value, peak_value, occurrences, acknowledged_by, acknowledged_at,
-            resolved_by, resolved_at, note)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+            resolved_by, resolved_at, note, assignee, escalated_at, reminders, last_reminder_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+            ?18, ?19, ?20, ?21)
          ON CONFLICT(id) DO UPDATE SET severity = excluded.severity, state = excluded.state,
             updated_at = excluded.updated_at, last_value = excluded.last_value,
             peak_value = excluded.peak_value, occurrences = excluded.occurrences,
             acknowledged_by = excluded.acknowledged_by, acknowledged_at = excluded.acknowledged_at,
             resolved_by = excluded.resolved_by, resolved_at = excluded.resolved_at,
-            note = excluded.note",
+            note = excluded.note, assignee = excluded.assignee,
+            escalated_at = excluded.escalated_at, reminders = excluded.reminders,
+            last_reminder_at = excluded.last_reminder_at",
     )?
     .execute(params![
         a.id,
@@ -294,10 +297,15 @@ fn save_alarm(tx: &rusqlite::Transaction<'_>, a: &Alarm, e: Event) -> Result<(),
         a.resolved_by,
         a.resolved_at.map(|t| t.timestamp_millis()),
         a.note,
+        a.assignee,
+        a.escalated_at.map(|t| t.timestamp_millis()),
+        a.reminders,
+        a.last_reminder_at.map(|t| t.timestamp_millis()),
     ])?;
     let actor = match e {
         Event::Acknowledged => a.acknowledged_by.clone(),
         Event::Resolved => a.resolved_by.clone(),
+        Event::Assigned => a.assignee.clone(),
         _ => None,
     };
     tx.prepare_cached(

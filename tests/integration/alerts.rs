@@ -369,3 +369,119 @@ async fn alarm_workflow_open_acknowledge_resolve_and_history() {
     let (status, _) = hub.get_status("/api/alerts?state=sleeping").await;
     assert_eq!(status, 400);
 }
+
+/// A station with a designated use: its alarms follow that profile, escalate and remind when
+/// nobody acknowledges them, and survive a restart.
+#[tokio::test]
+async fn profile_alarms_escalate_remind_and_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("hub.toml");
+    std::fs::write(
+        &cfg,
+        "health_interval_s = 0.2\nalarm_escalate_after_s = 1\nalarm_remind_every_s = 0.6\n\
+         [[stations]]\nid = \"bathing-ghat\"\nname = \"Bathing ghat\"\nprofile = \"cpcb.dbu.B\"\n",
+    )
+    .unwrap();
+    let mut hub = Hub::with_config(dir.path(), &cfg).await;
+    let (mut ws, _) = hub.ws_ready("/ws").await;
+    send(
+        &mut ws,
+        r#"{"type":"subscribe","station_id":"bathing-ghat"}"#,
+    )
+    .await;
+    next_of(&mut ws, "subscribed", 5).await.unwrap();
+    let p = Publisher::connect(hub.broker).await;
+    // 4.8 mg/L is fine under the original table (≥ 4) but below class B's DO ≥ 5.
+    p.publish(
+        "purehealth/bathing-ghat/do",
+        json!({"value": 4.8, "unit": "mg/L"}).to_string(),
+    )
+    .await;
+    let raised = next_of(&mut ws, "alert", 10).await.expect("alert");
+    assert_eq!(
+        raised["alert"]["rule_id"], "cpcb.dbu.B.dissolved_oxygen",
+        "{raised}"
+    );
+    assert_eq!(raised["alert"]["basis"]["profile"], "cpcb.dbu.B");
+    let station = hub.get("/api/stations/bathing-ghat").await.unwrap();
+    assert_eq!(station["profile"], "cpcb.dbu.B");
+    assert_eq!(station["limits"]["dissolved_oxygen"]["warn_low"], 5.0);
+    // Unacknowledged: escalation after 1 s, then reminders.
+    let mut events = Vec::new();
+    while events.len() < 3 {
+        let f = next_of(&mut ws, "alert", 10).await.expect("timer alert");
+        events.push(f["alert"]["event"].as_str().unwrap_or("").to_string());
+    }
+    assert!(events.contains(&"escalated".to_string()), "{events:?}");
+    assert!(events.contains(&"reminder".to_string()), "{events:?}");
+    let health = hub.get("/health").await.unwrap();
+    for name in ["prediction", "anomaly", "watchdog", "health"] {
+        assert_eq!(
+            health["loops"][name]["state"], "running",
+            "{name}: {health}"
+        );
+    }
+    assert!(health["loops"]["health"]["runs"].as_u64().unwrap() >= 3);
+
+    // Killed with the alarm open: after the restart it is still open, with its history.
+    hub.kill9();
+    let hub = Hub::with_config(dir.path(), &cfg).await;
+    let open = hub.get("/api/alerts?state=open").await.unwrap();
+    let a = open
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["rule"] == "cpcb.dbu.B.dissolved_oxygen")
+        .unwrap_or_else(|| panic!("{open}"));
+    assert!(a["escalated_at"].is_string(), "{a}");
+    assert!(a["reminders"].as_u64().unwrap() >= 1, "{a}");
+    let id = a["id"].as_i64().unwrap();
+    let r = reqwest::Client::new()
+        .post(hub.url(&format!("/api/alerts/{id}/ack")))
+        .json(&json!({"by": "officer-3", "note": "sampling team sent"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // Clean water clears it by itself.
+    let p = Publisher::connect(hub.broker).await;
+    p.publish(
+        "purehealth/bathing-ghat/do",
+        json!({"value": 6.5, "unit": "mg/L"}).to_string(),
+    )
+    .await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let resolved = hub.get("/api/alerts?state=resolved").await.unwrap();
+        if let Some(a) = resolved.as_array().unwrap().iter().find(|a| a["id"] == id) {
+            assert_eq!(a["resolved_by"], "system");
+            assert_eq!(a["acknowledged_by"], "officer-3");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not resolved: {resolved}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+#[test]
+fn an_unknown_profile_in_the_config_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("hub.toml");
+    std::fs::write(&cfg, "[[stations]]\nid = \"x\"\nprofile = \"cpcb.dbu.Z\"\n").unwrap();
+    let out = std::process::Command::new(bin())
+        .args(["hub", "--data-dir"])
+        .arg(dir.path())
+        .arg("--config")
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("unknown profile `cpcb.dbu.Z`") && err.contains("cpcb.dbu.C"),
+        "{err}"
+    );
+}
