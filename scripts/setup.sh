@@ -49,6 +49,7 @@ PKGS_TEST=(
   "chromium|file:/usr/bin/chromium"
   "chromium-driver|cmd:chromedriver"
   "imagemagick|file:/usr/bin/convert"
+  "dunst|cmd:dunst"
   "fonts-lohit-deva|file:/usr/share/fonts/truetype/lohit-devanagari/Lohit-Devanagari.ttf"
 )
 

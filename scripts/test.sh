@@ -57,7 +57,7 @@ e2e_browser() {
     -t purehealth/e2e-river/do -m '{"value": 2.0, "unit": "mg/L"}' \
     || { ph_log "mosquitto_pub failed"; ph_stop "$pid"; return 1; }
   # shellcheck disable=SC2016  # expanded by the inner bash
-  E2E_REQUIRE_ALARM=1 HUB_RESTART_CMD="kill -TERM \$(cat '$pidfile') && sleep 1" \
+  E2E_REQUIRE_ALARM=1 E2E_BROKER_PORT="$broker_port" HUB_RESTART_CMD="kill -TERM \$(cat '$pidfile') && sleep 1" \
   HUB_URL="http://127.0.0.1:$hub_port" timeout --kill-after=10 "$PH_E2E_TIMEOUT" \
     bash -c 'source "$PH_ROOT/scripts/lib.sh"; ph_e2e_node tests/e2e/browser.mjs' || rc=$?
   if [ "$rc" -ne 0 ]; then
@@ -121,6 +121,18 @@ if [ "${1:-}" = "--inner-tauri-e2e" ]; then
     exit 1
   fi
   ph_log "tauri-driver listening on 127.0.0.1:$TAURI_DRIVER_PORT (DISPLAY=$DISPLAY)"
+  # A real notification daemon on this X display and session bus: the app's alarm notifications
+  # must appear in its history (tauri.mjs publishes a low-oxygen reading and reads it back).
+  if ph_have dunst && ph_have dunstctl && [ -n "${DBUS_SESSION_BUS_ADDRESS:-}" ]; then
+    dunst -config /dev/null </dev/null >"$PH_TMP/dunst.log" 2>&1 &
+    dunst_pid=$!
+    trap 'kill -TERM "$drv" "$dunst_pid" 2>/dev/null || true; wait "$drv" 2>/dev/null || true' EXIT
+    export E2E_NOTIFY_CHECK=1 E2E_BROKER_PORT="${PUREHEALTH_BROKER_LISTEN##*:}"
+    ph_log "dunst notification daemon running (pid $dunst_pid)"
+  else
+    ph_log "dunst or a session bus missing: scripts/setup.sh --test installs dunst"
+    exit 1
+  fi
   rc=0
   # shellcheck disable=SC2016  # expanded by the inner bash
   timeout --kill-after=10 "$PH_E2E_TIMEOUT" bash -c 'source "$PH_ROOT/scripts/lib.sh"; ph_e2e_node tests/e2e/tauri.mjs' || rc=$?

@@ -73,6 +73,16 @@ async fn station_forecast(
     core.forecast_json(&station_id, &parameter).await
 }
 
+#[tauri::command]
+async fn station_wqi(
+    core: State<'_, Core>,
+    station_id: String,
+    method: Option<String>,
+    days: Option<u32>,
+) -> Result<Value, CommandError> {
+    core.wqi_json(&station_id, method.as_deref(), days).await
+}
+
 /// The same report as the hub's `/health` (without its WebSocket client counts).
 #[tauri::command]
 async fn health(core: State<'_, Core>) -> Result<Value, CommandError> {
@@ -106,6 +116,17 @@ async fn resolve_alert(
         .await
 }
 
+#[tauri::command]
+async fn assign_alert(
+    core: State<'_, Core>,
+    id: i64,
+    assignee: Option<String>,
+    by: Option<String>,
+) -> Result<Value, CommandError> {
+    core.assign_alarm(id, assignee.as_deref(), by.as_deref())
+        .await
+}
+
 /// Hub address, so the window can show where LAN devices should connect.
 #[tauri::command]
 fn hub_info(running: State<'_, Mutex<Option<Running>>>) -> Value {
@@ -119,7 +140,11 @@ fn hub_info(running: State<'_, Mutex<Option<Running>>>) -> Value {
 /// Starts the core, then the window; runs until the window closes.
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() -> Result<(), AppError> {
-    let cfg = AppConfig::load(&Overrides::default())?;
+    let mut cfg = AppConfig::load(&Overrides::default())?;
+    // A desktop session notifies unless the config says otherwise.
+    if !cfg.notifications_set {
+        cfg.notify.enabled = true;
+    }
     // The core runs on Tauri's tokio runtime, started before the window so a port conflict
     // is reported as an error instead of an empty window.
     let running = tauri::async_runtime::block_on(runtime::start(&cfg))?;
@@ -134,10 +159,12 @@ pub fn run() -> Result<(), AppError> {
             station_trend,
             station_anomalies,
             station_forecast,
+            station_wqi,
             health,
             list_alerts,
             ack_alert,
             resolve_alert,
+            assign_alert,
             hub_info
         ])
         .setup(move |app| {

@@ -36,6 +36,8 @@ pub enum ConfigError {
     NoDataDir,
     #[error("forecast_backend: {0}")]
     Forecast(String),
+    #[error("{0}")]
+    Notify(String),
     #[error("demo_speed must be a number between 1 and 100000, got {0}")]
     DemoSpeed(f64),
     #[error(
@@ -129,6 +131,9 @@ pub struct AppConfig {
     pub forecast: ForecastConfig,
     pub loops: LoopConfig,
     pub alarms: crate::alarms::Policy,
+    pub notify: crate::notify::NotifyConfig,
+    /// Whether `notifications` was set at all (the desktop app turns them on by default).
+    pub notifications_set: bool,
 }
 
 /// Intervals of the orchestrator's loops (the prediction interval is in [`ForecastConfig`]).
@@ -229,6 +234,12 @@ pub struct FileConfig {
     pub alarm_escalate_after_s: Option<f64>,
     /// Reminders for an unacknowledged alarm every this many seconds (default 900).
     pub alarm_remind_every_s: Option<f64>,
+    /// Desktop notifications for alarms (default: on in the desktop app, off in `hub`).
+    pub notifications: Option<bool>,
+    /// `warning` (default) or `critical`.
+    pub notify_min_severity: Option<String>,
+    /// No notifications in this local-time window, e.g. "22:00-06:00".
+    pub notify_quiet_hours: Option<String>,
 }
 
 /// One `[[stations]]` table of the config file.
@@ -422,6 +433,26 @@ impl AppConfig {
                 d.remind_every_s,
             )?,
         };
+        let notifications = env("PUREHEALTH_NOTIFICATIONS")
+            .map(|v| v == "1" || v.eq_ignore_ascii_case("true"))
+            .or(file.notifications);
+        let min_severity = file.notify_min_severity.unwrap_or_else(|| "warning".into());
+        if !matches!(min_severity.as_str(), "warning" | "critical") {
+            return Err(ConfigError::Notify(format!(
+                "notify_min_severity must be warning or critical, not `{}`",
+                min_severity.chars().take(20).collect::<String>()
+            )));
+        }
+        let notify = crate::notify::NotifyConfig {
+            enabled: notifications.unwrap_or(false),
+            min_severity,
+            quiet: file
+                .notify_quiet_hours
+                .as_deref()
+                .map(crate::notify::parse_quiet_hours)
+                .transpose()
+                .map_err(|e| ConfigError::Notify(format!("notify_quiet_hours: {e}")))?,
+        };
         let mqtt_routes = file.mqtt_topics.unwrap_or_else(routes::defaults);
         if mqtt_routes.is_empty() {
             return Err(ConfigError::Route(
@@ -456,6 +487,8 @@ impl AppConfig {
             forecast,
             loops,
             alarms,
+            notify,
+            notifications_set: notifications.is_some(),
         })
     }
 }

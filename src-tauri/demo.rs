@@ -66,8 +66,7 @@ pub fn replay_start(records: &[Record]) -> usize {
 }
 
 /// The sonde records before [`HISTORY_UNTIL`] as readings, shifted in time so that the last one
-/// lies one record interval (15 minutes) before `now`: a year of real history ending where
-/// the live replay begins.
+/// is stamped `now`: a year of real history ending where the live replay begins.
 pub fn history(records: &[Record], now: chrono::DateTime<Utc>) -> Vec<crate::model::Reading> {
     let start = replay_start(records);
     let parse = |s: &str| {
@@ -75,7 +74,12 @@ pub fn history(records: &[Record], now: chrono::DateTime<Utc>) -> Vec<crate::mod
             .ok()
             .map(|t| t.with_timezone(&Utc))
     };
-    let Some(end) = records.get(start).and_then(|r| parse(&r.source_time)) else {
+    // The last history record is stamped `now`; the live replay continues from the next one.
+    let Some(end) = start
+        .checked_sub(1)
+        .and_then(|i| records.get(i))
+        .and_then(|r| parse(&r.source_time))
+    else {
         return Vec::new();
     };
     let key = StationKey {

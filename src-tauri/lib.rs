@@ -28,18 +28,22 @@
 
 pub mod alarms;
 pub mod anomaly;
+pub mod ccme;
 pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod error;
 pub mod forecast;
 pub mod hub;
+pub mod indices;
 pub mod ingest;
 pub mod live;
 pub mod model;
+pub mod notify;
 pub mod orchestrator;
 pub mod pipeline;
 pub mod prediction;
+pub mod priority;
 pub mod profiles;
 pub mod qc;
 pub mod quality;

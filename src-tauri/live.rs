@@ -35,6 +35,10 @@ pub struct StationState {
     pub expected_interval_s: f64,
     /// The criteria profile of the station's designated use.
     pub profile: String,
+    /// The newest value of each parameter per source (for the source priority).
+    pub by_source: BTreeMap<Parameter, Vec<Latest>>,
+    /// Today's model estimates, the last fallback.
+    pub estimates: BTreeMap<Parameter, crate::priority::ModelEstimate>,
 }
 
 /// Offline-watchdog settings (domain.md §14: offline after k × the expected interval).
@@ -185,6 +189,13 @@ impl LiveState {
         self.setups.insert(key.id.clone(), setup);
     }
 
+    /// Installs today's model estimate of a parameter (the source-priority fallback).
+    pub fn set_estimate(&mut self, station: &str, p: Parameter, e: crate::priority::ModelEstimate) {
+        if let Some(st) = self.stations.get_mut(station) {
+            st.estimates.insert(p, e);
+        }
+    }
+
     /// The criteria profile a station is graded against.
     pub fn profile_of(&self, station: &str) -> &str {
         self.setups
@@ -240,6 +251,8 @@ impl LiveState {
                 reporting: Reporting::default(),
                 expected_interval_s: WatchdogConfig::default().default_interval_s,
                 profile: quality::LEGACY_PROFILE.to_string(),
+                by_source: BTreeMap::new(),
+                estimates: BTreeMap::new(),
             })
     }
 
@@ -265,6 +278,7 @@ impl LiveState {
             .then(|| self.grade(&key.id, parameter, latest.value, Level::Ok))
             .flatten();
         let st = self.entry(key);
+        st.remember_source(parameter, &latest);
         st.latest.insert(parameter, latest);
         if let Some(f) = graded {
             st.levels.insert(parameter, f.level);
@@ -332,17 +346,16 @@ impl LiveState {
             .get(&r.parameter)
             .is_none_or(|l| r.observed_at >= l.t);
         let mut transitions = Vec::new();
+        let this = Latest {
+            value: r.value,
+            unit: r.unit,
+            t: r.observed_at,
+            qc: r.qc,
+            source: r.source,
+        };
+        st.remember_source(r.parameter, &this);
         if newer {
-            st.latest.insert(
-                r.parameter,
-                Latest {
-                    value: r.value,
-                    unit: r.unit,
-                    t: r.observed_at,
-                    qc: r.qc,
-                    source: r.source,
-                },
-            );
+            st.latest.insert(r.parameter, this);
             st.last_update = st.last_update.max(Some(r.observed_at));
             st.wqi = compute_wqi(&st.latest);
             if let Some(f) = &graded {
@@ -403,6 +416,37 @@ pub fn compute_wqi(latest: &BTreeMap<Parameter, Latest>) -> Option<Wqi> {
 }
 
 impl StationState {
+    /// Keeps the newest value per source of a parameter.
+    fn remember_source(&mut self, p: Parameter, l: &Latest) {
+        let list = self.by_source.entry(p).or_default();
+        match list.iter_mut().find(|x| x.source == l.source) {
+            Some(x) if l.t >= x.t => *x = l.clone(),
+            Some(_) => {}
+            None => list.push(l.clone()),
+        }
+    }
+
+    /// `{"ph": {"value", "source", "t", "measured", "label", "lo", "hi"}}`: the value in force
+    /// per parameter by source priority, with the model estimate as the labelled last resort.
+    pub fn in_force_json(&self, now: DateTime<Utc>) -> Value {
+        let mut m = Map::new();
+        let params: std::collections::BTreeSet<Parameter> = self
+            .by_source
+            .keys()
+            .chain(self.estimates.keys())
+            .copied()
+            .collect();
+        for p in params {
+            let by = self.by_source.get(&p).map(Vec::as_slice).unwrap_or(&[]);
+            if let Some(f) =
+                crate::priority::in_force(by, self.estimates.get(&p), now, self.expected_interval_s)
+            {
+                m.insert(p.as_str().into(), f.to_json());
+            }
+        }
+        Value::Object(m)
+    }
+
     pub fn alert_level(&self) -> Level {
         self.levels.values().copied().max().unwrap_or(Level::Ok)
     }
@@ -438,6 +482,7 @@ impl StationState {
             "location": self.location.map(|(lat, lon)| json!({"lat": lat, "lon": lon})),
             "source": self.source,
             "latest": self.latest_json(),
+            "in_force": self.in_force_json(Utc::now()),
             "wqi": self.wqi.as_ref().map(|w| finite(w.value)),
             "class": self.wqi.as_ref().map(|w| w.cpcb_class),
             "mpcb_class": self.wqi.as_ref().map(|w| w.mpcb_class),

@@ -38,6 +38,9 @@ pub struct Core {
     pub forecasting: Arc<crate::prediction::Forecasting>,
     /// Status of the orchestrator's loops.
     pub loops: Arc<crate::orchestrator::Loops>,
+    /// Desktop-notification counters and settings (for `/health`).
+    pub notify_stats: Arc<crate::notify::NotifyStats>,
+    pub notify_config: Arc<Mutex<crate::notify::NotifyConfig>>,
 }
 
 impl Core {
@@ -114,6 +117,8 @@ impl Core {
             stats: Arc::new(Stats::default()),
             forecasting: Arc::default(),
             loops: Arc::default(),
+            notify_stats: Arc::default(),
+            notify_config: Arc::default(),
         })
     }
 
@@ -310,7 +315,13 @@ impl Core {
                             crate::model::fmt_time(a.opened_at)
                         )
                     };
-                    let mut v = messages::rule_alert(st, a, &what, &a.rule, "provisional");
+                    let mut v = messages::rule_alert(
+                        st,
+                        a,
+                        &what,
+                        &messages::basis_clause(a),
+                        messages::confidence(a),
+                    );
                     v["alert"]["event"] = Value::from(e.as_str());
                     Some((st.key.id.clone(), v.to_string()))
                 })
@@ -341,6 +352,35 @@ impl Core {
         for chunk in readings.chunks(5_000) {
             let (_, flags) = self.store.insert_readings(chunk.to_vec()).await?;
             stored += flags.iter().filter(|f| **f).count();
+        }
+        // The newest imported value of each series becomes its latest, silently (as at start-up).
+        let now = Utc::now();
+        let mut newest: std::collections::HashMap<(String, Parameter), &Reading> =
+            Default::default();
+        for r in &readings {
+            newest.insert((r.station.id.clone(), r.parameter), r);
+        }
+        let mut live = self.live();
+        for r in newest.into_values() {
+            let older = live
+                .get(&r.station.id)
+                .and_then(|st| st.latest.get(&r.parameter))
+                .is_some_and(|l| l.t >= r.observed_at);
+            if !older {
+                live.restore(
+                    &r.station,
+                    r.parameter,
+                    Latest {
+                        value: r.value,
+                        unit: r.unit,
+                        t: r.observed_at,
+                        qc: r.qc,
+                        source: r.source,
+                    },
+                    r.received_at,
+                    now,
+                );
+            }
         }
         Ok(stored)
     }
@@ -413,6 +453,56 @@ impl Core {
                 station,
                 frame: frame.to_string().into(),
             });
+        }
+        Ok(messages::alarm_json(&alarm))
+    }
+
+    /// Assigns an active alarm to someone (`None` clears it), persists and announces it.
+    pub async fn assign_alarm(
+        &self,
+        id: i64,
+        assignee: Option<&str>,
+        by: Option<&str>,
+    ) -> Result<Value, CommandError> {
+        let assignee = assignee.map(str::trim).filter(|a| !a.is_empty());
+        if assignee.is_some_and(|a| a.chars().count() > 64)
+            || by.is_some_and(|b| b.chars().count() > 64)
+        {
+            return Err(CommandError::BadRequest(
+                "`assignee` and `by` are limited to 64 characters".into(),
+            ));
+        }
+        let now = Utc::now();
+        let (alarm, frame) = {
+            let mut live = self.live();
+            let alarm = live
+                .alarms
+                .assign(id, assignee.map(str::to_string), now)
+                .map_err(|_| CommandError::UnknownAlarm(id))?;
+            let frame = live.get(&alarm.station_id).map(|st| {
+                let who = alarm.assignee.as_deref().unwrap_or("nobody");
+                let msg = format!(
+                    "{} alarm assigned to {who} by {}",
+                    alarm.parameter.label(),
+                    by.unwrap_or("operator")
+                );
+                let mut v = messages::rule_alert(
+                    st,
+                    &alarm,
+                    &msg,
+                    &messages::basis_clause(&alarm),
+                    messages::confidence(&alarm),
+                );
+                v["alert"]["event"] = Value::from("assigned");
+                (st.key.id.clone(), v.to_string())
+            });
+            (alarm, frame)
+        };
+        self.store
+            .save_alarms(vec![(alarm.clone(), Event::Assigned)])
+            .await?;
+        if let Some((station, frame)) = frame {
+            self.broadcast(station, frame);
         }
         Ok(messages::alarm_json(&alarm))
     }

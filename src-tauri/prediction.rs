@@ -21,8 +21,9 @@ const MAX_DATA_AGE_DAYS: i64 = 7;
 /// Daily means sent with a forecast for plotting (the model's input window).
 const OBSERVED_DAYS: i64 = 60;
 
-/// Forecast-exceedance rule: dissolved oxygen below 4 mg/L (CPCB class C bathing/fish limit)
-/// expected within 7 days. P10 below it → warning; P50 below it → critical.
+/// Forecast-exceedance rule: dissolved oxygen below 4 mg/L (the CPCB class C/D limit) expected
+/// within 7 days: the P10 below it raises the alarm. A prediction is capped at warning
+/// (domain.md §14); the value reported is the median when even that is below the limit.
 pub const DO_RULE: &str = "forecast.do_below_4_within_7d";
 const DO_LIMIT: f64 = 4.0;
 const DO_WITHIN_DAYS: usize = 7;
@@ -206,6 +207,31 @@ impl Core {
         let mut frames = Vec::new();
         {
             let mut live = self.live();
+            // Today's estimate of each series: the last fallback of the source priority.
+            for (station, list) in &by_station {
+                for (row, _) in list {
+                    let h = today - row.origin_day;
+                    let (Some(p), Some(&(p10, p50, p90))) = (
+                        Parameter::parse(&row.parameter),
+                        usize::try_from(h - 1)
+                            .ok()
+                            .and_then(|i| row.quantiles.get(i)),
+                    ) else {
+                        continue;
+                    };
+                    live.set_estimate(
+                        station,
+                        p,
+                        crate::priority::ModelEstimate {
+                            day: today,
+                            p10,
+                            p50,
+                            p90,
+                            model: format!("{} {}", row.model, row.model_version),
+                        },
+                    );
+                }
+            }
             for (station, list) in &by_station {
                 for (row, _) in list {
                     if row.parameter != Parameter::DissolvedOxygen.as_str() {
@@ -281,6 +307,9 @@ impl Core {
             "db": {"path": path.display().to_string(), "readings": readings, "size_bytes": size},
             "forecast": self.forecasting.health_json(),
             "loops": self.loops.to_json(),
+            "notifications": self.notify_stats.to_json(
+                &self.notify_config.lock().map(|c| c.clone()).unwrap_or_default()
+            ),
         })
     }
 
@@ -354,7 +383,7 @@ pub fn do_level(row: &ForecastRow) -> (Level, f64) {
     let min_p10 = within.iter().map(|q| q.0).fold(f64::INFINITY, f64::min);
     let min_p50 = within.iter().map(|q| q.1).fold(f64::INFINITY, f64::min);
     if min_p50 < DO_LIMIT {
-        (Level::Critical, min_p50)
+        (Level::Warning, min_p50)
     } else if min_p10 < DO_LIMIT {
         (Level::Warning, min_p10)
     } else {
@@ -532,7 +561,11 @@ mod tests {
         assert_eq!(do_level(&row(4.0, 5.0)), (Level::Ok, 4.0));
         assert_eq!(do_level(&row(3.99, 5.0)), (Level::Warning, 3.99));
         assert_eq!(do_level(&row(3.0, 4.0)), (Level::Warning, 3.0));
-        assert_eq!(do_level(&row(3.0, 3.99)), (Level::Critical, 3.99));
+        assert_eq!(
+            do_level(&row(3.0, 3.99)),
+            (Level::Warning, 3.99),
+            "capped at warning"
+        );
     }
 
     #[test]

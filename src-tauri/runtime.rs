@@ -90,6 +90,29 @@ pub async fn start(cfg: &AppConfig) -> Result<Running, StartError> {
         }
     });
     spawn_loops(cfg, &core, &cancel, &tracker);
+    if let Ok(mut n) = core.notify_config.lock() {
+        *n = cfg.notify.clone();
+    }
+    if cfg.notify.enabled {
+        let offset = match &cfg.timezone {
+            crate::config::TimeZoneSetting::Local => {
+                chrono::Local::now().offset().local_minus_utc() / 60
+            }
+            crate::config::TimeZoneSetting::Named(tz) => {
+                use chrono::{Offset, TimeZone};
+                tz.offset_from_utc_datetime(&chrono::Utc::now().naive_utc())
+                    .fix()
+                    .local_minus_utc()
+                    / 60
+            }
+        };
+        tracker.spawn(crate::notify::run(
+            core.clone(),
+            cfg.notify.clone(),
+            offset,
+            cancel.clone(),
+        ));
+    }
     if cfg.demo {
         let (speed, c) = (cfg.demo_speed, cancel.clone());
         let login = cfg.mqtt_credentials.clone();

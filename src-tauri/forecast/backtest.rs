@@ -292,3 +292,54 @@ pub fn table(rows: &[Row]) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::forecast::backend::Preference;
+
+    /// Every row of the training script's backtest of two held-out sites, pooled rows included.
+    #[test]
+    fn matches_the_training_scripts_backtest_number_for_number() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/forecast/");
+        let data = read_long(&std::fs::read(format!("{dir}backtest_small.csv")).unwrap()).unwrap();
+        let want: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(format!("{dir}backtest_small_expected.json")).unwrap(),
+        )
+        .unwrap();
+        let models = Models::load(Preference::Tract, None, None).unwrap();
+        let rows = run(&models, &data, None, None).unwrap();
+        let want = want["results"].as_array().unwrap();
+        assert_eq!(rows.len(), want.len());
+        for w in want {
+            let got = rows
+                .iter()
+                .find(|r| {
+                    r.site == w["site"]
+                        && r.parameter == w["parameter"]
+                        && r.horizon as u64 == w["horizon"].as_u64().unwrap()
+                        && r.method == w["method"]
+                })
+                .unwrap_or_else(|| panic!("missing {w}"));
+            assert_eq!(got.n as u64, w["n"].as_u64().unwrap(), "{w}");
+            for (g, k) in [(got.mae, "mae"), (got.mase, "mase")] {
+                let x = w[k].as_f64().unwrap();
+                assert!((g - x).abs() <= 1e-6 * (1.0 + x.abs()), "{k} {g} vs {w}");
+            }
+            match (got.coverage_p10_p90, w["coverage_p10_p90"].as_f64()) {
+                (Some(g), Some(x)) => assert!((g - x).abs() < 1e-9, "{w}"),
+                (None, None) => {}
+                other => panic!("{other:?} {w}"),
+            }
+        }
+    }
+
+    #[test]
+    fn bad_csv_rows_are_named() {
+        let e = read_long(b"datetime,site_id,variable,observation\n2020-13-01,A,oxygen,1\n")
+            .unwrap_err();
+        assert!(e.to_string().contains("line 2"), "{e}");
+        let e = read_long(b"when,site\n").unwrap_err();
+        assert!(e.to_string().contains("`datetime`"), "{e}");
+    }
+}

@@ -207,3 +207,81 @@ impl Models {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+
+    fn reference() -> Value {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/forecast/reference.json"
+        );
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    }
+
+    fn history(case: &Value) -> DailySeries {
+        DailySeries::from_days(case["history"].as_array().unwrap().iter().map(|p| {
+            let d: chrono::NaiveDate = p[0].as_str().unwrap().parse().unwrap();
+            (daily::day_of(d), p[1].as_f64().unwrap_or(f64::NAN))
+        }))
+        .unwrap()
+    }
+
+    /// The input tensor and the forecasts match the training script's (ONNX Runtime in Python)
+    /// for windows with and without climatology and with gaps; inference here runs on tract.
+    #[test]
+    fn features_and_forecasts_match_the_python_reference() {
+        let models = Models::load(backend::Preference::Tract, None, None).unwrap();
+        let r = reference();
+        let cases = r["cases"].as_array().unwrap();
+        assert!(cases.len() >= 9);
+        for case in cases {
+            let name = case["parameter"].as_str().unwrap();
+            let f = models.by_name(name).unwrap();
+            let s = history(case);
+            let (origin, input) = features::build_latest(&f.spec, &s)
+                .unwrap_or_else(|| panic!("{name} {}: not eligible", case["site"]));
+            assert_eq!(
+                daily::date_of(origin).to_string(),
+                case["origin"].as_str().unwrap()
+            );
+            assert_eq!(
+                input.climatology,
+                case["clim_flag"] == 1,
+                "{}",
+                case["site"]
+            );
+            let want: Vec<f64> = case["input"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_f64().unwrap())
+                .collect();
+            for (i, (a, b)) in input.x.iter().zip(&want).enumerate() {
+                assert!(
+                    (f64::from(*a) - b).abs() <= 1e-5 * (1.0 + b.abs()),
+                    "{name} {} input[{i}]: {a} vs {b}",
+                    case["site"]
+                );
+            }
+            let q = f.predict(&input).unwrap();
+            let out = case["output_p10_p50_p90_physical"].as_array().unwrap();
+            for (h, (got, want)) in q.iter().zip(out).enumerate() {
+                for (g, w) in [got.p10, got.p50, got.p90]
+                    .iter()
+                    .zip(want.as_array().unwrap())
+                {
+                    let w = w.as_f64().unwrap();
+                    assert!(
+                        (g - w).abs() <= 1e-3 * (1.0 + w.abs()),
+                        "{name} {} h{}: {g} vs {w}",
+                        case["site"],
+                        h + 1
+                    );
+                }
+            }
+        }
+    }
+}

@@ -92,6 +92,23 @@ pub async fn trend(
         .map(Json)
 }
 
+#[derive(Debug, Deserialize)]
+pub struct WqiQuery {
+    method: Option<String>,
+    days: Option<u32>,
+}
+
+pub async fn wqi(
+    State(s): State<HubState>,
+    Path(id): Path<String>,
+    Query(q): Query<WqiQuery>,
+) -> Result<Json<Value>, CommandError> {
+    s.core
+        .wqi_json(&id, q.method.as_deref(), q.days)
+        .await
+        .map(Json)
+}
+
 pub async fn forecast(
     State(s): State<HubState>,
     Path(id): Path<String>,
@@ -180,6 +197,30 @@ pub async fn resolve(
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, CommandError> {
     act(s, &id, &body, true).await
+}
+
+/// Body of assign: `{"assignee": name | null, "by": name}`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssignBody {
+    assignee: Option<String>,
+    by: Option<String>,
+}
+
+pub async fn assign(
+    State(s): State<HubState>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, CommandError> {
+    let b: AssignBody = serde_json::from_slice(&body).map_err(|e| {
+        CommandError::BadRequest(format!(
+            "body must be {{\"assignee\": name or null, \"by\": name}}: {e}"
+        ))
+    })?;
+    s.core
+        .assign_alarm(alarm_id(&id)?, b.assignee.as_deref(), b.by.as_deref())
+        .await
+        .map(Json)
 }
 
 pub async fn readings(

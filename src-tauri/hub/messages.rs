@@ -283,7 +283,7 @@ pub fn alarm_action(st: &StationState, a: &Alarm) -> Value {
     alert.insert("message".into(), json!(message));
     alert.insert(
         "basis".into(),
-        json!({"profile": a.profile, "clause": "original Phase 6 quality thresholds"}),
+        json!({"profile": a.profile, "clause": basis_clause(a)}),
     );
     alert.insert("station_name".into(), json!(st.name));
     add_alarm_fields(&mut alert, a);
@@ -297,8 +297,43 @@ pub fn alarm_action(st: &StationState, a: &Alarm) -> Value {
 }
 
 /// The REST/IPC shape of an alarm.
+/// What an alarm's rule checks, in words (its basis).
+pub fn basis_clause(a: &Alarm) -> String {
+    if a.rule.starts_with("forecast.") {
+        return "forecast: DO P10 below 4 mg/L within 7 days (predicted; capped at warning)".into();
+    }
+    if a.rule == crate::scans::ANOMALY_RULE {
+        return "daily mean outside the seasonal baseline (robust score ≥ 5 warning, ≥ 8 critical)"
+            .into();
+    }
+    if a.profile == crate::quality::LEGACY_PROFILE {
+        return "original Phase 6 quality thresholds".into();
+    }
+    let cat = crate::profiles::Catalogue::bundled();
+    cat.get(&a.profile)
+        .map(|p| {
+            p.clauses_for(a.parameter)
+                .map(|c| c.text.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| a.rule.clone())
+}
+
+/// The confidence label of the data behind an alarm.
+pub fn confidence(a: &Alarm) -> &'static str {
+    if a.rule.starts_with("forecast.") {
+        "forecast"
+    } else {
+        "provisional"
+    }
+}
+
 pub fn alarm_json(a: &Alarm) -> Value {
     json!({
+        "basis": {"profile": a.profile, "clause": basis_clause(a)},
+        "confidence": confidence(a),
         "id": a.id,
         "station_id": a.station_id,
         "parameter": a.parameter.as_str(),
@@ -434,7 +469,7 @@ pub fn forecast_alert(
     alert.insert("level".into(), json!(a.severity.as_str()));
     alert.insert(
         "basis".into(),
-        json!({"profile": a.profile, "clause": "forecast: DO P10 (warning) or P50 (critical) below 4 mg/L within 7 days"}),
+        json!({"profile": a.profile, "clause": "forecast: DO P10 below 4 mg/L within 7 days (predicted; capped at warning)"}),
     );
     alert.insert("confidence".into(), json!("forecast"));
     alert.insert(

@@ -49,8 +49,10 @@ pub fn router(state: HubState) -> Router {
         .route("/api/stations/{id}/trend", get(api::trend))
         .route("/api/stations/{id}/anomalies", get(api::anomalies))
         .route("/api/stations/{id}/forecast", get(api::forecast))
+        .route("/api/stations/{id}/wqi", get(api::wqi))
         .route("/api/alerts", get(api::alerts))
         .route("/api/alerts/{id}/ack", axum::routing::post(api::ack))
+        .route("/api/alerts/{id}/assign", axum::routing::post(api::assign))
         .route(
             "/api/alerts/{id}/resolve",
             axum::routing::post(api::resolve),

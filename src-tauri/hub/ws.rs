@@ -142,43 +142,68 @@ fn text(v: &Value) -> Message {
 }
 
 /// An operator action on an alarm sent over the WebSocket:
-/// `{"type": "ack_alert"|"resolve_alert", "alarm_id": 7, "by": "name", "note": "text"}`.
+/// `{"type": "ack_alert"|"resolve_alert", "alarm_id": 7, "by": "name", "note": "text"}`, or
+/// `{"type": "assign_alert", "alarm_id": 7, "assignee": "name"|null, "by": "name"}`.
 #[derive(Debug, PartialEq)]
 pub struct AlarmRequest {
     pub id: i64,
     pub by: Option<String>,
     pub note: Option<String>,
-    pub resolve: bool,
+    pub action: AlarmAction,
+}
+
+#[derive(Debug, PartialEq)]
+pub enum AlarmAction {
+    Acknowledge,
+    Resolve,
+    Assign(Option<String>),
 }
 
 /// `None` when the frame is not an alarm action; `Some(Err)` names what is wrong with one.
 pub fn alarm_request(frame: &str) -> Option<Result<AlarmRequest, &'static str>> {
     let msg: Value = serde_json::from_str(frame).ok()?;
-    let resolve = match msg.get("type").and_then(Value::as_str)? {
-        "ack_alert" => false,
-        "resolve_alert" => true,
+    let text = |k: &str| msg.get(k).and_then(Value::as_str).map(str::to_string);
+    let action = match msg.get("type").and_then(Value::as_str)? {
+        "ack_alert" => AlarmAction::Acknowledge,
+        "resolve_alert" => AlarmAction::Resolve,
+        "assign_alert" => AlarmAction::Assign(text("assignee")),
         _ => return None,
     };
-    let Some(id) = msg.get("alarm_id").and_then(Value::as_i64) else {
+    // `alert_id` is accepted as a synonym (the envelope calls alarms alerts).
+    let Some(id) = msg
+        .get("alarm_id")
+        .or_else(|| msg.get("alert_id"))
+        .and_then(Value::as_i64)
+    else {
         return Some(Err("alarm_id must be an integer"));
     };
-    let text = |k: &str| msg.get(k).and_then(Value::as_str).map(str::to_string);
     Some(Ok(AlarmRequest {
         id,
         by: text("by"),
         note: text("note"),
-        resolve,
+        action,
     }))
 }
 
 async fn alarm_reply(s: &HubState, req: AlarmRequest) -> Value {
-    match s
-        .core
-        .act_on_alarm(req.id, req.by.as_deref(), req.note.as_deref(), req.resolve)
-        .await
-    {
+    let (by, note) = (req.by.as_deref(), req.note.as_deref());
+    let (kind, result) = match &req.action {
+        AlarmAction::Acknowledge => (
+            "alert_acknowledged",
+            s.core.act_on_alarm(req.id, by, note, false).await,
+        ),
+        AlarmAction::Resolve => (
+            "alert_resolved",
+            s.core.act_on_alarm(req.id, by, note, true).await,
+        ),
+        AlarmAction::Assign(who) => (
+            "alert_assigned",
+            s.core.assign_alarm(req.id, who.as_deref(), by).await,
+        ),
+    };
+    match result {
         Ok(alarm) => serde_json::json!({
-            "type": if req.resolve { "alert_resolved" } else { "alert_acknowledged" },
+            "type": kind,
             "alarm": alarm,
             "timestamp": crate::model::fmt_time(chrono::Utc::now()),
         }),
@@ -281,12 +306,21 @@ mod tests {
                 id: 3,
                 by: Some("ops".into()),
                 note: None,
-                resolve: false
+                action: AlarmAction::Acknowledge,
             }))
         );
         assert_eq!(
             alarm_request(r#"{"type":"resolve_alert","alarm_id":"3"}"#),
             Some(Err("alarm_id must be an integer"))
+        );
+        assert_eq!(
+            alarm_request(r#"{"type":"assign_alert","alert_id":4,"assignee":"team 2"}"#),
+            Some(Ok(AlarmRequest {
+                id: 4,
+                by: None,
+                note: None,
+                action: AlarmAction::Assign(Some("team 2".into())),
+            }))
         );
         assert_eq!(alarm_request(r#"{"type":"ping"}"#), None);
         assert_eq!(alarm_request("{nope"), None);

@@ -137,6 +137,26 @@ try {
     });
   });
 
+  // A critically low oxygen reading raises an alarm; the app shows it as a desktop
+  // notification through the session's notification daemon (dunst, started by scripts/test.sh).
+  if (process.env.E2E_NOTIFY_CHECK) {
+    await step('alarm shown as a desktop notification (dunst history)', async () => {
+      const { execFileSync } = await import('node:child_process');
+      execFileSync('mosquitto_pub', ['-h', '127.0.0.1', '-p', process.env.E2E_BROKER_PORT, '-q', '1',
+        '-i', 'purehealth-tauri-e2e', '-t', 'purehealth/tauri-e2e-river/do', '-m', '{"value": 1.5, "unit": "mg/L"}']);
+      let found = null;
+      await poll('notification in dunst history', 20_000, async () => {
+        // Displayed notifications enter the history once closed (critical ones never time out).
+        execFileSync('dunstctl', ['close-all']);
+        const out = JSON.parse(execFileSync('dunstctl', ['history']).toString());
+        const items = (out.data ?? []).flat();
+        found = items.find((n) => n.appname?.data === 'Pure Health' && /Dissolved Oxygen/.test(n.summary?.data ?? ''));
+        return Boolean(found);
+      });
+      return `"${found.summary.data}" — ${found.body?.data ?? ''}`;
+    });
+  }
+
   await step('screenshot', async () => {
     const b64 = await wd('GET', `/session/${sessionId}/screenshot`, undefined, 30_000);
     mkdirSync(ARTIFACTS, { recursive: true });

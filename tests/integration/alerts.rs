@@ -443,6 +443,33 @@ async fn profile_alarms_escalate_remind_and_survive_a_restart() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
+    let r = reqwest::Client::new()
+        .post(hub.url(&format!("/api/alerts/{id}/assign")))
+        .json(&json!({"assignee": "field team 2", "by": "officer-3"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["assignee"], "field team 2");
+    assert_eq!(body["basis"]["clause"], "DO ≥ 5 mg/L", "{body}");
+    let r = reqwest::Client::new()
+        .post(hub.url("/api/alerts/99999/assign"))
+        .json(&json!({"assignee": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let r = reqwest::Client::new()
+        .post(hub.url(&format!("/api/alerts/{id}/assign")))
+        .body("{\"who\": 1}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    // Unknown API paths are JSON errors, not the app shell.
+    let (status, body) = hub.get_status("/api/no-such-thing").await;
+    assert_eq!((status, body["kind"].as_str()), (404, Some("not_found")));
     // Clean water clears it by itself.
     let p = Publisher::connect(hub.broker).await;
     p.publish(

@@ -81,6 +81,29 @@ async fn the_demo_station_gets_stored_and_announced_forecasts() {
     assert!(list.iter().any(|p| p["parameter"] == "DO"), "{list:?}");
     assert_eq!(frame["forecasts"].as_array().unwrap().len(), 2);
 
+    // The CCME index over the last 30 days against the station's profile (the original table).
+    let ccme = hub
+        .get("/api/stations/apacpwq/wqi?method=ccme&days=30")
+        .await
+        .unwrap();
+    assert_eq!(ccme["method"], "wqi.ccme.1_0", "{ccme}");
+    let v = ccme["value"].as_f64().unwrap();
+    assert!((0.0..=100.0).contains(&v), "{ccme}");
+    assert!(ccme["tests"].as_u64().unwrap() > 100);
+    let (status, body) = hub.get_status("/api/stations/apacpwq/wqi?method=nsf").await;
+    assert_eq!(
+        (status, body["kind"].as_str()),
+        (400, Some("bad_request")),
+        "{body}"
+    );
+    // The value in force per parameter: the sonde is fresh, so measured values.
+    let st = hub.get("/api/stations/apacpwq").await.unwrap();
+    assert_eq!(
+        st["in_force"]["dissolved_oxygen"]["source"], "sensor",
+        "{st}"
+    );
+    assert_eq!(st["in_force"]["dissolved_oxygen"]["measured"], true);
+
     // Clear errors for what cannot be forecast.
     let (status, body) = hub
         .get_status("/api/stations/apacpwq/forecast?parameter=ph")
@@ -149,7 +172,8 @@ async fn low_oxygen_forecast_raises_an_alarm() {
     };
     assert_eq!(alarm["station_id"], "sagging-river");
     assert_eq!(alarm["parameter"], "dissolved_oxygen");
-    assert_eq!(alarm["severity"], "critical", "{alarm}");
+    // Predictions are capped at warning (domain.md §14).
+    assert_eq!(alarm["severity"], "warning", "{alarm}");
     // One alarm, not one per cycle.
     tokio::time::sleep(std::time::Duration::from_secs(3)).await;
     let all = hub.get("/api/alerts").await.unwrap();

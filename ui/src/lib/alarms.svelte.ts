@@ -1,12 +1,15 @@
 // Alarm workflow view state: the list for one tab (open / acknowledged / resolved),
-// the operator's name (remembered in localStorage) and acknowledge / resolve actions.
-// Any `alert` frame carrying an `alarm_id` (or a transport resync) refetches the list.
+// the operator's name (remembered in localStorage) and acknowledge / resolve / assign actions.
+// Any `alert` frame carrying an `alarm_id` (or a transport resync) refetches the list; the basis
+// clause and confidence of level-change frames are kept per alarm (the list API has neither).
 import type { Alarm, AlarmState, HubMessage } from '../platform/types';
+import type { FrameInfo } from './rules';
 
 export const ALARM_TABS = ['open', 'acknowledged', 'resolved'] as const satisfies readonly AlarmState[];
 export const OPERATOR_KEY = 'purehealth.operator';
 export const OPERATOR_MAX = 64;
 export const NOTE_MAX = 2000;
+export const ASSIGNEE_MAX = 64;
 
 type Store = Pick<Storage, 'getItem' | 'setItem'>;
 
@@ -44,6 +47,21 @@ export interface AlarmApi {
   listAlerts(state?: AlarmState): Promise<Alarm[]>;
   ackAlert(id: number | string, by: string, note?: string): Promise<Alarm>;
   resolveAlert(id: number | string, by: string, note?: string): Promise<Alarm>;
+  assignAlert(id: number | string, assignee: string | null, by: string): Promise<Alarm>;
+}
+
+/**
+ * Basis clause and confidence of a level-change `alert` frame (no `event`), or null. Timer and
+ * operator frames (`event`, or no `confidence`) are skipped: they do not describe the data.
+ */
+export function frameInfo(msg: HubMessage): { id: string; info: FrameInfo } | null {
+  if (msg.type !== 'alert') return null;
+  const a = msg.alert;
+  if (a.alarm_id === undefined || a.alarm_id === null || a.event) return null;
+  const clause = typeof a.basis?.clause === 'string' && a.basis.clause ? a.basis.clause : null;
+  const confidence = typeof a.confidence === 'string' && a.confidence ? a.confidence : null;
+  if (!confidence) return null;
+  return { id: String(a.alarm_id), info: { clause, confidence } };
 }
 
 const errText = (e: unknown) => (e instanceof Error ? e.message : typeof e === 'string' ? e : String(e));
@@ -58,6 +76,8 @@ export class AlarmStore {
   actionErrors: Record<string, string> = $state({});
   busy: Record<string, boolean> = $state({});
   operator = $state(loadOperator());
+  /** Latest level-change frame per alarm id (basis clause, confidence). */
+  frames: Record<string, FrameInfo> = $state({});
 
   #api: AlarmApi;
   #seq = 0;
@@ -103,7 +123,33 @@ export class AlarmStore {
   }
 
   handle(msg: HubMessage): void {
+    const f = frameInfo(msg);
+    if (f) this.frames = { ...this.frames, [f.id]: f.info };
     if (affectsAlarms(msg)) void this.refresh();
+  }
+
+  /**
+   * Shows the tab that holds alarm `id` (the current tab first, then open, acknowledged,
+   * resolved). Resolves true when found. Each tab is asked directly, so a refetch racing with
+   * this (e.g. the transport's resync) cannot hide the alarm.
+   */
+  async locate(id: number | string): Promise<boolean> {
+    const key = String(id);
+    if (this.loaded && this.items.some((a) => String(a.id) === key)) return true;
+    for (const tab of [this.tab, ...ALARM_TABS.filter((x) => x !== this.tab)]) {
+      let list: Alarm[];
+      try {
+        list = await this.#api.listAlerts(tab);
+      } catch {
+        continue;
+      }
+      if (Array.isArray(list) && list.some((a) => String(a.id) === key)) {
+        await this.setTab(tab);
+        return true;
+      }
+    }
+    if (!this.loaded) await this.refresh();
+    return false;
   }
 
   ack(id: number | string, note?: string): Promise<boolean> {
@@ -112,6 +158,12 @@ export class AlarmStore {
 
   resolve(id: number | string, note?: string): Promise<boolean> {
     return this.#act(id, (by) => this.#api.resolveAlert(id, by, note));
+  }
+
+  /** Assigns an active alarm; an empty name clears the assignee. */
+  assign(id: number | string, assignee: string): Promise<boolean> {
+    const who = assignee.trim().slice(0, ASSIGNEE_MAX);
+    return this.#act(id, (by) => this.#api.assignAlert(id, who || null, by));
   }
 
   async #act(id: number | string, call: (by: string) => Promise<Alarm>): Promise<boolean> {
@@ -124,6 +176,7 @@ export class AlarmStore {
       const updated = await call(by);
       // Drop it from this tab if its state changed; the refetch below brings the truth.
       if (updated && updated.state !== this.tab) this.items = this.items.filter((a) => String(a.id) !== key);
+      else if (updated && typeof updated === 'object') this.items = this.items.map((a) => (String(a.id) === key ? { ...a, ...updated } : a));
       void this.refresh();
       return true;
     } catch (e) {

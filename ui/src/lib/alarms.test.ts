@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { Alarm, AlarmState } from '../platform/types';
 import { RpcError } from '../platform/types';
-import { AlarmStore, OPERATOR_KEY, affectsAlarms, loadOperator, saveOperator, type AlarmApi } from './alarms.svelte';
+import { AlarmStore, OPERATOR_KEY, affectsAlarms, frameInfo, loadOperator, saveOperator, type AlarmApi } from './alarms.svelte';
 
 function alarm(id: number, state: AlarmState, extra: Partial<Alarm> = {}): Alarm {
   return {
@@ -45,6 +45,12 @@ function fakeApi(db: Alarm[]) {
       const a = db.find((x) => String(x.id) === String(id));
       if (!a || a.state === 'resolved') throw new RpcError('not_found', `unknown alarm ${id}`, 404);
       Object.assign(a, { state: 'resolved', resolved_by: by, resolved_at: '2026-11-27T12:00:00Z', note: note || a.note });
+      return { ...a };
+    }),
+    assignAlert: vi.fn(async (id: number | string, assignee: string | null, _by: string) => {
+      const a = db.find((x) => String(x.id) === String(id));
+      if (!a || a.state === 'resolved') throw new RpcError('not_found', `no active alarm ${id}`, 404);
+      Object.assign(a, { assignee });
       return { ...a };
     }),
   } satisfies AlarmApi;
@@ -139,6 +145,7 @@ describe('AlarmStore', () => {
         .mockRejectedValueOnce(new RpcError('storage', 'db locked', 500)),
       ackAlert: vi.fn(),
       resolveAlert: vi.fn(),
+      assignAlert: vi.fn(),
     };
     const s = new AlarmStore(api, memStore());
     const first = s.refresh();
@@ -158,5 +165,61 @@ describe('AlarmStore', () => {
     s.handle({ type: 'station_update', data: {} });
     await vi.waitFor(() => expect(s.items).toHaveLength(1));
     expect(api.listAlerts).toHaveBeenCalledTimes(1);
+  });
+
+  it('assigns as the operator, shows the new assignee at once, and unassigns with an empty name', async () => {
+    const db = [alarm(1, 'open'), alarm(2, 'acknowledged')];
+    const api = fakeApi(db);
+    const s = new AlarmStore(api, memStore());
+    s.setOperator('asha');
+    await s.refresh();
+    expect(await s.assign(1, '  e2e-team ')).toBe(true);
+    expect(api.assignAlert).toHaveBeenLastCalledWith(1, 'e2e-team', 'asha');
+    expect(s.items.find((a) => a.id === 1)?.assignee).toBe('e2e-team');
+    expect(s.tab).toBe('open');
+    expect(await s.assign(1, '   ')).toBe(true);
+    expect(api.assignAlert).toHaveBeenLastCalledWith(1, null, 'asha');
+    await vi.waitFor(() => expect(s.items.find((a) => a.id === 1)?.assignee).toBeNull());
+    // An acknowledged alarm is still active and can be assigned; a resolved one cannot.
+    expect(await s.assign(2, 'b'.repeat(80))).toBe(true);
+    expect(api.assignAlert).toHaveBeenLastCalledWith(2, 'b'.repeat(64), 'asha');
+    db[1].state = 'resolved';
+    expect(await s.assign(2, 'x')).toBe(false);
+    expect(s.actionErrors['2']).toBe('no active alarm 2');
+  });
+
+  it('keeps basis and confidence of level-change frames, not of timer or operator frames', () => {
+    const s = new AlarmStore(fakeApi([]), memStore());
+    const basis = { profile: 'legacy.purehealth_v6', clause: 'original Phase 6 quality thresholds' };
+    s.handle({ type: 'alert', alert: { alarm_id: 3, workflow_state: 'open', basis, confidence: 'qc_suspect' } });
+    s.handle({ type: 'alert', alert: { alarm_id: 3, event: 'reminder', basis: { clause: 'legacy.purehealth_v6.ph' }, confidence: 'provisional' } });
+    s.handle({ type: 'alert', alert: { alarm_id: 3, workflow_state: 'acknowledged', basis } });
+    expect(s.frames['3']).toEqual({ clause: 'original Phase 6 quality thresholds', confidence: 'qc_suspect' });
+    expect(frameInfo({ type: 'alert', alert: { message: 'no alarm id', confidence: 'provisional' } })).toBeNull();
+    expect(frameInfo({ type: 'pong' })).toBeNull();
+  });
+
+  it('locates an alarm in whichever tab holds it', async () => {
+    const api = fakeApi([alarm(1, 'open'), alarm(2, 'acknowledged'), alarm(3, 'resolved')]);
+    const s = new AlarmStore(api, memStore());
+    await s.refresh();
+    expect(await s.locate(1)).toBe(true);
+    expect(api.listAlerts).toHaveBeenCalledTimes(1);
+    expect(await s.locate('3')).toBe(true);
+    expect(s.tab).toBe('resolved');
+    expect(await s.locate(2)).toBe(true);
+    expect(s.tab).toBe('acknowledged');
+    expect(await s.locate(99)).toBe(false);
+    expect(api.listAlerts).toHaveBeenCalledTimes(12); // 1 + 0 + (3 + 1) + (3 + 1) + 3
+  });
+
+  it('locate is not fooled by a refetch racing with it', async () => {
+    const api = fakeApi([alarm(1, 'open'), alarm(2, 'acknowledged')]);
+    const s = new AlarmStore(api, memStore());
+    const found = s.locate(2);
+    s.handle({ type: 'resync' }); // the transport's first resync, while locating
+    expect(await found).toBe(true);
+    await vi.waitFor(() => expect(s.items.map((a) => a.id)).toEqual([2]));
+    expect(s.tab).toBe('acknowledged');
   });
 });

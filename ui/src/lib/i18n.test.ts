@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { catalogues, hasMessage, messageKeys, setLocale, t } from './i18n';
 import { formatTime, formatValue } from './format';
-import { parseRoute } from './route';
+import { alarmHref, parseRoute } from './route';
 
 afterEach(() => setLocale('en'));
 
@@ -52,7 +52,10 @@ describe('parseRoute', () => {
     expect(parseRoute('#/station/%E0%A4')).toEqual({ name: 'list' });
     expect(parseRoute('#/map')).toEqual({ name: 'map' });
     expect(parseRoute('#/alarms')).toEqual({ name: 'alarms' });
-    expect(parseRoute('#/alarms?x=1')).toEqual({ name: 'alarms' });
+    expect(parseRoute('#/alarms?x=1')).toStrictEqual({ name: 'alarms' });
+    expect(parseRoute('#/alarms?alarm=42')).toStrictEqual({ name: 'alarms', alarmId: '42' });
+    expect(parseRoute(alarmHref('a b'))).toStrictEqual({ name: 'alarms', alarmId: 'a b' });
+    expect(alarmHref(7)).toBe('#/alarms?alarm=7');
     expect(parseRoute('#/health')).toEqual({ name: 'health' });
     expect(parseRoute('#/healthy')).toEqual({ name: 'list' });
   });

@@ -1,6 +1,17 @@
-// Hash routes: `#/` (list), `#/map`, `#/alarms`, `#/health` and `#/station/<id>`. Hash routing works under
-// both `tauri://localhost` and the hub without any server-side rewrites.
-export type Route = { name: 'list' } | { name: 'map' } | { name: 'alarms' } | { name: 'health' } | { name: 'station'; id: string };
+// Hash routes: `#/` (list), `#/map`, `#/alarms` (`#/alarms?alarm=<id>` shows one alarm), `#/health` and
+// `#/station/<id>`. Hash routing works under both `tauri://localhost` and the hub without any
+// server-side rewrites.
+export type Route =
+  | { name: 'list' }
+  | { name: 'map' }
+  | { name: 'alarms'; alarmId?: string }
+  | { name: 'health' }
+  | { name: 'station'; id: string };
+
+/** The link to one alarm in the alarms view. */
+export function alarmHref(id: number | string): string {
+  return `#/alarms?${new URLSearchParams({ alarm: String(id) })}`;
+}
 
 export function parseRoute(hash: string): Route {
   const m = /^#\/station\/([^/?#]+)/.exec(hash);
@@ -12,7 +23,11 @@ export function parseRoute(hash: string): Route {
     }
   }
   if (/^#\/map(?:[/?#]|$)/.test(hash)) return { name: 'map' };
-  if (/^#\/alarms(?:[/?#]|$)/.test(hash)) return { name: 'alarms' };
+  if (/^#\/alarms(?:[/?#]|$)/.test(hash)) {
+    const q = /^#\/alarms\?([^#]*)/.exec(hash);
+    const id = q ? new URLSearchParams(q[1]).get('alarm') : null;
+    return id ? { name: 'alarms', alarmId: id } : { name: 'alarms' };
+  }
   if (/^#\/health(?:[/?#]|$)/.test(hash)) return { name: 'health' };
   return { name: 'list' };
 }

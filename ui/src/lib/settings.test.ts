@@ -1,5 +1,24 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { LOCALE_KEY, THEME_KEY, applyTheme, chooseLocale, initSettings, loadLocale, loadTheme, setTheme, settings } from './settings.svelte';
+import {
+  ALARM_SOUND_KEY,
+  LOCALE_KEY,
+  NOTIFY_MIN_KEY,
+  QUIET_FROM_KEY,
+  QUIET_TO_KEY,
+  THEME_KEY,
+  applyTheme,
+  chooseLocale,
+  initSettings,
+  loadLocale,
+  loadNotify,
+  loadTheme,
+  normaliseHHMM,
+  setAlarmSound,
+  setNotifyMin,
+  setQuietHours,
+  setTheme,
+  settings,
+} from './settings.svelte';
 import { getLocale, setLocale } from './i18n';
 
 function memory(init: Record<string, string> = {}) {
@@ -39,5 +58,59 @@ describe('theme and language persistence', () => {
     expect(root.dataset.theme).toBe('dark');
     applyTheme('system', root);
     expect(root.dataset.theme).toBeUndefined();
+  });
+});
+
+describe('notification settings', () => {
+  it('default: sound on, banner and sound for critical alarms, no quiet hours; junk ignored', () => {
+    expect(loadNotify(memory())).toEqual({ alarmSound: true, notifyMin: 'critical', quietFrom: '', quietTo: '' });
+    expect(loadNotify(null)).toEqual({ alarmSound: true, notifyMin: 'critical', quietFrom: '', quietTo: '' });
+    expect(loadNotify(memory({ [NOTIFY_MIN_KEY]: 'info', [QUIET_FROM_KEY]: '25:00', [QUIET_TO_KEY]: 'soon' }))).toEqual({
+      alarmSound: true,
+      notifyMin: 'critical',
+      quietFrom: '',
+      quietTo: '',
+    });
+  });
+  it('stores each choice and reads it back', () => {
+    const s = memory();
+    setAlarmSound(false, s);
+    setNotifyMin('warning', s);
+    setQuietHours('from', '22:00', s);
+    setQuietHours('to', '6:30', s);
+    expect([...s.m.entries()]).toEqual([
+      [ALARM_SOUND_KEY, 'off'],
+      [NOTIFY_MIN_KEY, 'warning'],
+      [QUIET_FROM_KEY, '22:00'],
+      [QUIET_TO_KEY, '06:30'],
+    ]);
+    expect(settings).toMatchObject({ alarmSound: false, notifyMin: 'warning', quietFrom: '22:00', quietTo: '06:30' });
+    Object.assign(settings, { alarmSound: true, notifyMin: 'critical', quietFrom: '', quietTo: '' });
+    initSettings(s);
+    expect(settings).toMatchObject({ alarmSound: false, notifyMin: 'warning', quietFrom: '22:00', quietTo: '06:30' });
+    setNotifyMin('bogus' as never, s);
+    expect(settings.notifyMin).toBe('warning');
+    setQuietHours('to', '', s);
+    expect(settings.quietTo).toBe('');
+    expect(s.m.get(QUIET_TO_KEY)).toBe('');
+    setAlarmSound(true, s);
+    setNotifyMin('critical', s);
+    setQuietHours('from', '', s);
+    expect(loadNotify(s)).toEqual({ alarmSound: true, notifyMin: 'critical', quietFrom: '', quietTo: '' });
+  });
+  it('normalises times and survives a storage that throws', () => {
+    expect(normaliseHHMM('7:05')).toBe('07:05');
+    expect(normaliseHHMM('07:05:00')).toBe('07:05');
+    expect(normaliseHHMM('x')).toBe('');
+    const bad = {
+      getItem: () => {
+        throw new Error('denied');
+      },
+      setItem: () => {
+        throw new Error('denied');
+      },
+    };
+    expect(loadNotify(bad).alarmSound).toBe(true);
+    expect(() => setAlarmSound(true, bad)).not.toThrow();
   });
 });

@@ -47,6 +47,8 @@ export const rpc = {
   ackAlert: (id: number | string, by: string, note?: string): Promise<Alarm> => backend().then((b) => b.ackAlert(id, by, note)),
   resolveAlert: (id: number | string, by: string, note?: string): Promise<Alarm> =>
     backend().then((b) => b.resolveAlert(id, by, note)),
+  assignAlert: (id: number | string, assignee: string | null, by: string): Promise<Alarm> =>
+    backend().then((b) => b.assignAlert(id, assignee, by)),
   stationForecast: (id: string, parameter: string): Promise<ForecastReply> => backend().then((b) => b.stationForecast(id, parameter)),
   stationTrend: (id: string, parameter: string, from?: string, to?: string): Promise<TrendReply> =>
     backend().then((b) => b.stationTrend(id, parameter, from, to)),

@@ -44,6 +44,21 @@ describe('Tauri backend', () => {
     ]);
   });
 
+  it('maps assignAlert to assign_alert {id, assignee, by}', async () => {
+    const b = createTauriBackend(observable<ConnectionState>('connecting'));
+    invoke.mockResolvedValue({ id: 3, assignee: 'team 2' });
+    await expect(b.assignAlert('3', ' team 2 ', 'asha')).resolves.toEqual({ id: 3, assignee: 'team 2' });
+    await b.assignAlert(3, null, 'asha');
+    await b.assignAlert(3, '  ', 'asha');
+    expect(invoke.mock.calls).toEqual([
+      ['assign_alert', { id: 3, assignee: 'team 2', by: 'asha' }],
+      ['assign_alert', { id: 3, assignee: null, by: 'asha' }],
+      ['assign_alert', { id: 3, assignee: null, by: 'asha' }],
+    ]);
+    invoke.mockRejectedValueOnce({ kind: 'not_found', message: 'no active alarm 3' });
+    await expect(b.assignAlert(3, 'x', 'asha')).rejects.toMatchObject({ name: 'RpcError', kind: 'not_found', message: 'no active alarm 3' });
+  });
+
   it('maps forecast, trend, anomalies and health to their commands', async () => {
     const b = createTauriBackend(observable<ConnectionState>('connecting'));
     invoke.mockResolvedValue({});

@@ -58,6 +58,8 @@ export function createTauriBackend(state: Writable<ConnectionState>): Backend {
       invoke<Alarm>('resolve_alert', { id: Number(id), by, note: note && note.trim() ? note : null }).catch((e) =>
         Promise.reject(toRpcError(e)),
       ),
+    assignAlert: (id, assignee, by) =>
+      call<Alarm>('assign_alert', { id: Number(id), assignee: assignee && assignee.trim() ? assignee.trim() : null, by }),
     stationForecast: (id, parameter) => call<ForecastReply>('station_forecast', stationArgs(id, parameter)),
     stationTrend: (id, parameter, from, to) =>
       call<TrendReply>('station_trend', { stationId: id, parameter, from: from || null, to: to || null }),

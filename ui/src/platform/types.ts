@@ -89,9 +89,26 @@ export interface AlertPayload {
   message?: string;
   state?: 'active_unack' | 'active_ack' | 'cleared_unack' | 'cleared_ack' | string;
   alarm_id?: string | number;
+  /** The alarm's rule id (`legacy.purehealth_v6.dissolved_oxygen`, `forecast.do_below_4_within_7d`, …). */
+  rule_id?: string;
+  /** `open | acknowledged | resolved` (alarm frames only). */
   workflow_state?: string;
+  /** Canonical parameter name (`dissolved_oxygen`); `parameter` is the label. */
+  parameter_code?: string;
+  unit?: string;
+  station_name?: string;
+  /** Timer-driven and operator frames: `escalated`, `reminder`, `assigned`; absent for level changes. */
+  event?: 'escalated' | 'reminder' | 'assigned' | string;
+  escalated?: boolean;
+  reminders?: number;
+  assignee?: string | null;
+  basis?: { profile?: string | null; clause?: string | null } | null;
+  confidence?: AlarmConfidence | string;
   [extra: string]: unknown;
 }
+
+/** How far an alarm's data can be trusted: real-time data, a QC-suspect reading, or a model forecast. */
+export type AlarmConfidence = 'provisional' | 'qc_suspect' | 'forecast';
 
 export type HubMessage =
   | { type: 'connected'; client_id?: string; timestamp?: string; message?: string }
@@ -149,6 +166,13 @@ export interface Alarm {
   resolved_by: string | null;
   resolved_at: string | null;
   note: string | null;
+  /** Who is to handle it (absent on older hubs). */
+  assignee?: string | null;
+  /** When it escalated (left unacknowledged past the policy's time), else null. */
+  escalated_at?: string | null;
+  /** Reminders sent while unacknowledged, and the last one. */
+  reminders?: number;
+  last_reminder_at?: string | null;
 }
 
 /** One forecast day: horizon `h` days after the origin, quantiles in the parameter's unit. */
@@ -286,6 +310,8 @@ export interface Backend {
   listAlerts(state?: AlarmState): Promise<Alarm[]>;
   ackAlert(id: number | string, by: string, note?: string): Promise<Alarm>;
   resolveAlert(id: number | string, by: string, note?: string): Promise<Alarm>;
+  /** Assigns an active alarm (`null` clears the assignee). */
+  assignAlert(id: number | string, assignee: string | null, by: string): Promise<Alarm>;
   stationForecast(id: string, parameter: string): Promise<ForecastReply>;
   stationTrend(id: string, parameter: string, from?: string, to?: string): Promise<TrendReply>;
   stationAnomalies(id: string, parameter: string, from?: string, to?: string): Promise<AnomaliesReply>;

@@ -281,6 +281,48 @@ describe('alarm REST calls', () => {
   });
 });
 
+describe('assign REST call', () => {
+  const alarm = { id: 7, station_id: 'MH/1', parameter: 'ph', state: 'open', assignee: 'team 2' };
+
+  it('POSTs {assignee, by} to /api/alerts/{id}/assign and returns the alarm', async () => {
+    const { backend, fetchMock } = setup();
+    fetchMock.mockResolvedValueOnce(new Response(JSON.stringify(alarm), { status: 200 }));
+    await expect(backend.assignAlert(7, ' team 2 ', 'asha')).resolves.toEqual(alarm);
+    const [url, init] = fetchMock.mock.calls[0];
+    expect(url).toBe('http://hub.local:8080/api/alerts/7/assign');
+    expect(init?.method).toBe('POST');
+    expect((init?.headers as Record<string, string>)['content-type']).toBe('application/json');
+    expect(JSON.parse(String(init?.body))).toEqual({ assignee: 'team 2', by: 'asha' });
+  });
+
+  it('sends assignee null to unassign (also for a blank name)', async () => {
+    const { backend, fetchMock } = setup();
+    fetchMock.mockImplementation(async () => new Response(JSON.stringify({ ...alarm, assignee: null }), { status: 200 }));
+    await backend.assignAlert('7', null, 'asha');
+    await backend.assignAlert('7', '   ', 'asha');
+    expect(fetchMock.mock.calls.map((c) => JSON.parse(String(c[1]?.body)))).toEqual([
+      { assignee: null, by: 'asha' },
+      { assignee: null, by: 'asha' },
+    ]);
+  });
+
+  it('rejects with the hub error, and names a hub that answers with HTML', async () => {
+    const { backend, fetchMock } = setup();
+    fetchMock.mockResolvedValueOnce(new Response('{"kind":"not_found","message":"no active alarm 9"}', { status: 404 }));
+    await expect(backend.assignAlert(9, 'x', 'a')).rejects.toMatchObject({ kind: 'not_found', status: 404, message: 'no active alarm 9' });
+    fetchMock.mockResolvedValueOnce(
+      new Response('{"kind":"bad_request","message":"`assignee` and `by` are limited to 64 characters"}', { status: 400 }),
+    );
+    await expect(backend.assignAlert(9, 'x'.repeat(65), 'a')).rejects.toMatchObject({ kind: 'bad_request', status: 400 });
+    // An older hub without the route serves index.html for any unknown path, with 200.
+    fetchMock.mockResolvedValueOnce(new Response('<!doctype html><html></html>', { status: 200, headers: { 'content-type': 'text/html' } }));
+    const err = await backend.assignAlert(9, 'x', 'a').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RpcError);
+    expect(err).toMatchObject({ kind: 'bad_response', status: 200 });
+    expect((err as Error).message).toMatch(/\/api\/alerts\/9\/assign: HTTP 200 but not JSON \(text\/html\)/);
+  });
+});
+
 describe('analysis and health REST calls', () => {
   const forecast = { station_id: 'apacpwq', parameter: 'dissolved_oxygen', points: [] };
 

@@ -186,6 +186,20 @@ export function createWsBackend(opts: WsOptions): WsBackend {
     return (await res.json()) as T;
   }
 
+  /**
+   * The JSON body of a 2xx reply. A hub without the route may answer a POST with its index.html
+   * (the asset fallback), so a body that is not JSON is an error naming the path, not a SyntaxError.
+   */
+  async function readJson<T>(res: Response, path: string): Promise<T> {
+    const text = await res.text();
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      const type = res.headers.get('content-type') ?? 'no content type';
+      throw new RpcError('bad_response', `${path}: HTTP ${res.status} but not JSON (${type}); does this hub support it?`, res.status);
+    }
+  }
+
   /** Sends `body` as JSON; a non-2xx reply becomes an RpcError carrying the hub's `{kind,message}`. */
   async function postJson<T>(path: string, body: unknown): Promise<T> {
     let res: Response;
@@ -207,7 +221,7 @@ export function createWsBackend(opts: WsOptions): WsBackend {
       }
       throw err;
     }
-    return (await res.json()) as T;
+    return readJson<T>(res, path);
   }
 
   /** GET; a non-2xx reply becomes an RpcError carrying the hub's `{kind,message}` and the status. */
@@ -227,7 +241,7 @@ export function createWsBackend(opts: WsOptions): WsBackend {
       }
       throw err;
     }
-    return (await res.json()) as T;
+    return readJson<T>(res, path);
   }
 
   const alarmBody = (by: string, note?: string) => (note && note.trim() ? { by, note } : { by });
@@ -246,6 +260,11 @@ export function createWsBackend(opts: WsOptions): WsBackend {
       getJsonChecked<Alarm[]>(state ? `/api/alerts?${new URLSearchParams({ state })}` : '/api/alerts'),
     ackAlert: (id, by, note) => postJson<Alarm>(`/api/alerts/${encodeURIComponent(String(id))}/ack`, alarmBody(by, note)),
     resolveAlert: (id, by, note) => postJson<Alarm>(`/api/alerts/${encodeURIComponent(String(id))}/resolve`, alarmBody(by, note)),
+    assignAlert: (id, assignee, by) =>
+      postJson<Alarm>(`/api/alerts/${encodeURIComponent(String(id))}/assign`, {
+        assignee: assignee && assignee.trim() ? assignee.trim() : null,
+        by,
+      }),
     stationReadings(id, parameter, from, to) {
       const q = new URLSearchParams({ parameter, from, to });
       return getJson<Series>(`/api/stations/${encodeURIComponent(id)}/readings?${q}`);
