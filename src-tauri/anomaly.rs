@@ -47,6 +47,60 @@ fn median(v: &mut [f64]) -> Option<f64> {
     })
 }
 
+/// Scores the newest day of `days` for the live scan: the symmetric window of [`detect`] cannot
+/// score the last day, so its baseline is the median of the preceding 15 days (trailing), and
+/// the residual spread is that of every earlier day against its own trailing baseline. `None`
+/// when there is too little history or the day is not anomalous.
+pub fn detect_latest(days: &[(i64, f64)]) -> Option<Anomaly> {
+    let mut pts: Vec<(i64, f64)> = days
+        .iter()
+        .copied()
+        .filter(|(_, v)| v.is_finite())
+        .collect();
+    pts.sort_by_key(|p| p.0);
+    let trailing = |i: usize| -> Option<f64> {
+        let d = pts[i].0;
+        let mut near: Vec<f64> = pts[..i]
+            .iter()
+            .filter(|(dj, _)| d - dj <= WINDOW_DAYS)
+            .map(|p| p.1)
+            .collect();
+        if near.len() < MIN_NEIGHBOURS {
+            return None;
+        }
+        median(&mut near)
+    };
+    let last = pts.len().checked_sub(1)?;
+    let mut residuals: Vec<f64> = (0..last)
+        .filter_map(|i| trailing(i).map(|b| pts[i].1 - b))
+        .collect();
+    if residuals.len() < 30 {
+        return None;
+    }
+    let baseline = trailing(last)?;
+    let med = median(&mut residuals.clone())?;
+    let mut dev: Vec<f64> = residuals.iter_mut().map(|r| (*r - med).abs()).collect();
+    let mad = median(&mut dev)?;
+    if mad <= 0.0 {
+        return None;
+    }
+    let (day, value) = pts[last];
+    let score = 0.6745 * (value - baseline - med) / mad;
+    let severity = match score.abs() {
+        s if s >= 8.0 => Severity::Critical,
+        s if s >= 5.0 => Severity::High,
+        s if s >= 3.5 => Severity::Low,
+        _ => return None,
+    };
+    Some(Anomaly {
+        day,
+        value,
+        baseline,
+        score,
+        severity,
+    })
+}
+
 /// Detects anomalies in daily values `(day, value)` (usable values only, any order).
 pub fn detect(days: &[(i64, f64)]) -> Vec<Anomaly> {
     let mut pts: Vec<(i64, f64)> = days
@@ -152,5 +206,23 @@ mod tests {
     fn too_little_data_gives_nothing() {
         assert!(detect(&[(1, 5.0), (2, 9.0), (3, 5.0)]).is_empty());
         assert!(detect(&[]).is_empty());
+    }
+
+    #[test]
+    fn the_newest_day_is_scored_against_its_trailing_baseline() {
+        // 120 quiet days with a weekly wiggle, then a crash on the last day.
+        let mut days: Vec<(i64, f64)> = (0..120)
+            .map(|i| (20_000 + i, 8.0 + 0.2 * ((i % 7) as f64 - 3.0) / 3.0))
+            .collect();
+        assert!(
+            detect_latest(&days).is_none(),
+            "a normal day is not anomalous"
+        );
+        days.push((20_120, 2.0));
+        let a = detect_latest(&days).expect("crash found");
+        assert_eq!((a.day, a.severity), (20_120, Severity::Critical));
+        assert!(a.score < 0.0 && (a.baseline - 8.0).abs() < 0.3);
+        // Too little history: nothing is claimed.
+        assert!(detect_latest(&days[90..]).is_none());
     }
 }

@@ -74,6 +74,25 @@ async fn station_forecast(
 }
 
 #[tauri::command]
+async fn station_series(
+    core: State<'_, Core>,
+    station_id: String,
+    parameter: String,
+    from: Option<String>,
+    to: Option<String>,
+    resolution: Option<String>,
+) -> Result<Value, CommandError> {
+    core.series_json(
+        &station_id,
+        &parameter,
+        from.as_deref(),
+        to.as_deref(),
+        resolution.as_deref(),
+    )
+    .await
+}
+
+#[tauri::command]
 async fn station_wqi(
     core: State<'_, Core>,
     station_id: String,
@@ -160,6 +179,7 @@ pub fn run() -> Result<(), AppError> {
             station_anomalies,
             station_forecast,
             station_wqi,
+            station_series,
             health,
             list_alerts,
             ack_alert,

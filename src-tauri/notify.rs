@@ -61,6 +61,8 @@ pub struct Note {
     pub summary: String,
     pub body: String,
     pub critical: bool,
+    /// The alarm an "Acknowledge" action on the notification acknowledges.
+    pub alarm_id: i64,
 }
 
 /// The notification for an `alert` frame, if it deserves one: a newly raised alarm (or a
@@ -81,7 +83,7 @@ pub fn note_for(frame: &Value, min_severity: &str) -> Option<Note> {
     if rank(severity) == 0 || rank(severity) < rank(min_severity) {
         return None;
     }
-    a.get("alarm_id")?;
+    let alarm_id = a.get("alarm_id")?.as_i64()?;
     let event = a.get("event").and_then(Value::as_str);
     let workflow = a.get("workflow_state").and_then(Value::as_str);
     let prefix = match (event, workflow) {
@@ -111,6 +113,7 @@ pub fn note_for(frame: &Value, min_severity: &str) -> Option<Note> {
             .unwrap_or("")
             .to_string(),
         critical: severity == "critical",
+        alarm_id,
     })
 }
 
@@ -137,7 +140,18 @@ impl NotifyStats {
     }
 }
 
-fn show(note: &Note) -> Result<(), String> {
+/// Who acknowledges through a notification action.
+pub const NOTIFICATION_ACTOR: &str = "desktop notification";
+/// Notifications whose action is still awaited (each holds a thread until acted on or closed).
+const MAX_WAITING: u64 = 32;
+
+/// Shows a notification. Where the platform has actions (freedesktop), "Acknowledge" (also the
+/// default action, a click) acknowledges the alarm; `on_ack` is called with its id.
+fn show(
+    note: &Note,
+    waiting: &'static AtomicU64,
+    on_ack: impl FnOnce(i64) + Send + 'static,
+) -> Result<(), String> {
     #[cfg(not(any(target_os = "android", target_os = "ios")))]
     {
         let mut n = notify_rust::Notification::new();
@@ -150,16 +164,41 @@ fn show(note: &Note) -> Result<(), String> {
                 10_000
             }));
         #[cfg(all(unix, not(target_os = "macos")))]
-        n.urgency(if note.critical {
-            notify_rust::Urgency::Critical
+        {
+            n.urgency(if note.critical {
+                notify_rust::Urgency::Critical
+            } else {
+                notify_rust::Urgency::Normal
+            })
+            .action("default", "Acknowledge");
+        }
+        let handle = n.show().map_err(|e| e.to_string())?;
+        #[cfg(all(unix, not(target_os = "macos")))]
+        if waiting.fetch_add(1, Ordering::SeqCst) < MAX_WAITING {
+            let id = note.alarm_id;
+            let spawned = std::thread::Builder::new()
+                .name("purehealth-notification".into())
+                .spawn(move || {
+                    handle.wait_for_action(|action| {
+                        if action == "default" {
+                            on_ack(id);
+                        }
+                    });
+                    waiting.fetch_sub(1, Ordering::SeqCst);
+                });
+            if spawned.is_err() {
+                waiting.fetch_sub(1, Ordering::SeqCst);
+            }
         } else {
-            notify_rust::Urgency::Normal
-        });
-        n.show().map(|_| ()).map_err(|e| e.to_string())
+            waiting.fetch_sub(1, Ordering::SeqCst);
+        }
+        #[cfg(not(all(unix, not(target_os = "macos"))))]
+        let _ = (handle, waiting, on_ack);
+        Ok(())
     }
     #[cfg(any(target_os = "android", target_os = "ios"))]
     {
-        let _ = note;
+        let _ = (note, waiting, on_ack);
         Err("native notifications come from the window on mobile".into())
     }
 }
@@ -191,7 +230,17 @@ pub async fn run(core: Core, cfg: NotifyConfig, offset_minutes: i32, cancel: Can
             continue;
         }
         // notify-rust blocks on D-Bus: keep it off the async threads.
-        let result = tokio::task::spawn_blocking(move || show(&note))
+        let (ack_core, rt) = (core.clone(), tokio::runtime::Handle::current());
+        let on_ack = move |id: i64| match rt.block_on(ack_core.act_on_alarm(
+            id,
+            Some(NOTIFICATION_ACTOR),
+            None,
+            false,
+        )) {
+            Ok(_) => tracing::info!(alarm = id, "acknowledged from a desktop notification"),
+            Err(e) => tracing::info!(alarm = id, error = %e, "notification action"),
+        };
+        let result = tokio::task::spawn_blocking(move || show(&note, &WAITING, on_ack))
             .await
             .unwrap_or_else(|e| Err(e.to_string()));
         match result {
@@ -210,6 +259,8 @@ pub async fn run(core: Core, cfg: NotifyConfig, offset_minutes: i32, cancel: Can
 }
 
 use chrono::Timelike;
+
+static WAITING: AtomicU64 = AtomicU64::new(0);
 
 #[cfg(test)]
 mod tests {

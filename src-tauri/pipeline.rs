@@ -617,6 +617,100 @@ impl Core {
     }
 }
 
+impl Core {
+    /// One series at a resolution that suits the window (server-side downsampling for long
+    /// ranges): raw up to 2 days, hourly means up to 60 days, daily means beyond; each point
+    /// `{"t","v","min","max","n"}`. Only usable values (QC pass, not evaluated, suspect) are
+    /// aggregated.
+    pub async fn series_json(
+        &self,
+        raw_id: &str,
+        parameter: &str,
+        from: Option<&str>,
+        to: Option<&str>,
+        resolution: Option<&str>,
+    ) -> Result<Value, CommandError> {
+        let key = self
+            .resolve(raw_id)
+            .ok_or_else(|| CommandError::UnknownStation(raw_id.chars().take(64).collect()))?;
+        let p = Parameter::parse(parameter).ok_or_else(|| {
+            CommandError::BadRequest(format!(
+                "unknown parameter `{}`",
+                parameter.chars().take(40).collect::<String>()
+            ))
+        })?;
+        let to_t = parse_bound("to", to)?.unwrap_or_else(Utc::now);
+        let from_t = parse_bound("from", from)?.unwrap_or(to_t - chrono::Duration::hours(24));
+        if from_t > to_t {
+            return Err(CommandError::BadRequest("`from` is after `to`".into()));
+        }
+        let span_h = (to_t - from_t).num_hours();
+        let res = match resolution.unwrap_or("auto") {
+            "auto" if span_h <= 48 => "raw",
+            "auto" if span_h <= 60 * 24 => "hour",
+            "auto" => "day",
+            r @ ("raw" | "hour" | "day") => r,
+            other => {
+                return Err(CommandError::BadRequest(format!(
+                    "resolution must be auto, raw, hour or day, not `{}`",
+                    other.chars().take(20).collect::<String>()
+                )));
+            }
+        };
+        let (lo_ms, hi_ms) = (from_t.timestamp_millis(), to_t.timestamp_millis());
+        let pt = |t_ms: i64, v: f64, min: Option<f64>, max: Option<f64>, n: i64| {
+            json!({"t": fmt_time(from_ms(t_ms)), "v": crate::live::finite(v),
+                   "min": min.map(crate::live::finite), "max": max.map(crate::live::finite), "n": n})
+        };
+        let points: Vec<Value> = match res {
+            "raw" => self
+                .store
+                .series(key.id.clone(), p.as_str().into(), lo_ms, hi_ms, 5_000)
+                .await?
+                .into_iter()
+                .filter(|x| QcFlag::from_code(x.qc).usable())
+                .map(|x| pt(x.ts_ms, x.value, None, None, 1))
+                .collect(),
+            "hour" => {
+                let rows = self
+                    .store
+                    .hourly(key.id.clone(), p.as_str().into(), lo_ms, hi_ms)
+                    .await?;
+                let skip = rows.len().saturating_sub(5_000);
+                rows.into_iter()
+                    .skip(skip)
+                    .map(|(t, n, v, lo, hi)| pt(t, v, Some(lo), Some(hi), n))
+                    .collect()
+            }
+            _ => {
+                let rows = self
+                    .store
+                    .daily(
+                        key.id.clone(),
+                        p.as_str().into(),
+                        lo_ms.div_euclid(86_400_000),
+                        hi_ms.div_euclid(86_400_000),
+                    )
+                    .await?;
+                let skip = rows.len().saturating_sub(5_000);
+                rows.into_iter()
+                    .skip(skip)
+                    .map(|d| pt(d.day * 86_400_000, d.mean, Some(d.min), Some(d.max), d.n))
+                    .collect()
+            }
+        };
+        Ok(json!({
+            "station_id": key.id,
+            "parameter": p.as_str(),
+            "unit": p.canonical_unit(),
+            "from": fmt_time(from_t),
+            "to": fmt_time(to_t),
+            "resolution": res,
+            "points": points,
+        }))
+    }
+}
+
 /// A validated series query and its points.
 type SeriesPoints = (
     StationKey,

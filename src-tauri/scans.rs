@@ -51,9 +51,7 @@ impl Core {
             };
             scanned += 1;
             let series: Vec<(i64, f64)> = days.iter().map(|d| (d.day, d.mean)).collect();
-            let found = anomaly::detect(&series)
-                .into_iter()
-                .find(|a| a.day == last_complete);
+            let found = anomaly::detect_latest(&series).filter(|a| a.day == last_complete);
             let level = found.as_ref().map_or(Level::Ok, |a| level_of(a.severity));
             let low = found.as_ref().is_some_and(|a| a.score < 0.0);
             findings.push((station, p, level, last.mean, low, found.map(|a| a.score)));

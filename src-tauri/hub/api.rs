@@ -93,6 +93,34 @@ pub async fn trend(
 }
 
 #[derive(Debug, Deserialize)]
+pub struct SeriesQuery {
+    parameter: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    resolution: Option<String>,
+}
+
+pub async fn series(
+    State(s): State<HubState>,
+    Path(id): Path<String>,
+    Query(q): Query<SeriesQuery>,
+) -> Result<Json<Value>, CommandError> {
+    let parameter = q
+        .parameter
+        .ok_or_else(|| CommandError::BadRequest("`parameter` is required".into()))?;
+    s.core
+        .series_json(
+            &id,
+            &parameter,
+            q.from.as_deref(),
+            q.to.as_deref(),
+            q.resolution.as_deref(),
+        )
+        .await
+        .map(Json)
+}
+
+#[derive(Debug, Deserialize)]
 pub struct WqiQuery {
     method: Option<String>,
     days: Option<u32>,

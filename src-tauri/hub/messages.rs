@@ -231,7 +231,7 @@ pub fn alert(
             "state": state,
             "previous_severity": previous.as_str(),
             "level": f.level.as_str(),
-            "basis": {"profile": st.profile, "clause": if st.profile == crate::quality::LEGACY_PROFILE { "original Phase 6 quality thresholds".to_string() } else { format!("{} limits for {}", st.profile, p.as_str()) }},
+            "basis": {"profile": st.profile, "clause": profile_clause(&st.profile, p)},
             "confidence": if r.qc == crate::model::QcFlag::Suspect { "qc_suspect" } else { "provisional" },
             "station_name": st.name,
             "observed_at": fmt_time(r.observed_at),
@@ -297,6 +297,23 @@ pub fn alarm_action(st: &StationState, a: &Alarm) -> Value {
 }
 
 /// The REST/IPC shape of an alarm.
+/// The clauses of a profile for one parameter, in words.
+fn profile_clause(profile: &str, p: Parameter) -> String {
+    if profile == crate::quality::LEGACY_PROFILE {
+        return "original Phase 6 quality thresholds".into();
+    }
+    crate::profiles::Catalogue::bundled()
+        .get(profile)
+        .map(|pr| {
+            pr.clauses_for(p)
+                .map(|c| c.text.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| format!("{profile} limits for {}", p.as_str()))
+}
+
 /// What an alarm's rule checks, in words (its basis).
 pub fn basis_clause(a: &Alarm) -> String {
     if a.rule.starts_with("forecast.") {
@@ -306,19 +323,7 @@ pub fn basis_clause(a: &Alarm) -> String {
         return "daily mean outside the seasonal baseline (robust score ≥ 5 warning, ≥ 8 critical)"
             .into();
     }
-    if a.profile == crate::quality::LEGACY_PROFILE {
-        return "original Phase 6 quality thresholds".into();
-    }
-    let cat = crate::profiles::Catalogue::bundled();
-    cat.get(&a.profile)
-        .map(|p| {
-            p.clauses_for(a.parameter)
-                .map(|c| c.text.as_str())
-                .collect::<Vec<_>>()
-                .join("; ")
-        })
-        .filter(|t| !t.is_empty())
-        .unwrap_or_else(|| a.rule.clone())
+    profile_clause(&a.profile, a.parameter)
 }
 
 /// The confidence label of the data behind an alarm.

@@ -50,6 +50,7 @@ pub fn router(state: HubState) -> Router {
         .route("/api/stations/{id}/anomalies", get(api::anomalies))
         .route("/api/stations/{id}/forecast", get(api::forecast))
         .route("/api/stations/{id}/wqi", get(api::wqi))
+        .route("/api/stations/{id}/series", get(api::series))
         .route("/api/alerts", get(api::alerts))
         .route("/api/alerts/{id}/ack", axum::routing::post(api::ack))
         .route("/api/alerts/{id}/assign", axum::routing::post(api::assign))

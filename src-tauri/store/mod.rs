@@ -185,6 +185,20 @@ impl Store {
             .await
     }
 
+    /// Hourly (start ms, count, mean, min, max) of usable readings of one series.
+    pub async fn hourly(
+        &self,
+        station: String,
+        parameter: String,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<reader::HourRow>, StoreError> {
+        self.inner
+            .readers
+            .run(move |c| reader::hourly(c, &station, &parameter, from_ms, to_ms))
+            .await
+    }
+
     /// Every (station, parameter) that has readings.
     pub async fn series_keys(&self) -> Result<Vec<(String, String)>, StoreError> {
         self.inner.readers.run(reader::series_keys).await

@@ -185,6 +185,29 @@ pub fn daily(
     rows.collect()
 }
 
+/// One hour of a series: (hour start ms, count, mean, min, max).
+pub type HourRow = (i64, i64, f64, f64, f64);
+
+/// Hourly aggregates of usable readings of one series in `[from_ms, to_ms]`.
+pub fn hourly(
+    c: &Connection,
+    station: &str,
+    parameter: &str,
+    from_ms: i64,
+    to_ms: i64,
+) -> Result<Vec<HourRow>, rusqlite::Error> {
+    let mut stmt = c.prepare_cached(
+        "SELECT (ts / 3600000) * 3600000 AS h, count(*), avg(value), min(value), max(value)
+         FROM reading
+         WHERE station_id = ?1 AND parameter = ?2 AND ts BETWEEN ?3 AND ?4 AND qc IN (1, 2, 3)
+         GROUP BY h ORDER BY h",
+    )?;
+    let rows = stmt.query_map(rusqlite::params![station, parameter, from_ms, to_ms], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+    })?;
+    rows.collect()
+}
+
 pub fn series_keys(c: &Connection) -> Result<Vec<(String, String)>, rusqlite::Error> {
     let mut stmt =
         c.prepare_cached("SELECT DISTINCT station_id, parameter FROM series ORDER BY 1, 2")?;

@@ -11,6 +11,7 @@
 //   E2E_FORECAST_STATION  station whose forecast/trend panels are checked (default apacpwq, a demo station)
 //   E2E_FORECAST_TIMEOUT_MS  how long to wait for its forecast panel (default 90000; the demo hub has a
 //                    forecast about 30 s after it started, and the panel retries every 30 s)
+//   E2E_REPLAY_HOURS  replay window ending now (default 6; played at ×3600, so 6 h take 6 s)
 //   HUB_RESTART_CMD  optional shell command that restarts the hub on the same port; when set, the
 //                    reconnection step runs it and expects conn-state to leave `live`, come back,
 //                    and live updates (data-seq) to resume
@@ -41,6 +42,7 @@ const FORECAST_STATION = process.env.E2E_FORECAST_STATION || 'apacpwq';
 const FORECAST_TIMEOUT = Number(process.env.E2E_FORECAST_TIMEOUT_MS || 90_000);
 const BROKER_PORT = process.env.E2E_BROKER_PORT || '';
 const REQUIRE_ALARM = Boolean(process.env.E2E_REQUIRE_ALARM);
+const REPLAY_HOURS = Number(process.env.E2E_REPLAY_HOURS || 6);
 const ARGS = [
   '--headless',
   '--no-sandbox',
@@ -166,6 +168,45 @@ const openStation = async (id) => {
 };
 const waitHealthLoaded = () =>
   page.waitForFunction(() => document.querySelector('[data-testid=health-view]')?.getAttribute('data-loaded') === 'true', null, { timeout: 10_000 });
+
+/** `GET …/series` exactly as the UI asks it; a 404 means the hub has no such endpoint (yet). */
+async function getSeries(id, parameter, from, to, resolution = 'auto') {
+  const url = `${base}/api/stations/${encodeURIComponent(id)}/series?${new URLSearchParams({ parameter, from, to, resolution })}`;
+  const res = await page.request.get(url);
+  if (res.status() === 404) {
+    const body = (await res.text()).slice(0, 200);
+    throw new Error(`GET /api/stations/${id}/series answered 404 (${body || 'empty body'}): this hub has no /series endpoint`);
+  }
+  if (!res.ok()) throw new Error(`GET ${url}: HTTP ${res.status()} ${(await res.text()).slice(0, 200)}`);
+  return res.json();
+}
+
+/** Waits for the station charts of `range` to finish loading; throws the shown error if they failed. */
+async function waitRange(range, timeout = 30_000) {
+  const state = await (
+    await page.waitForFunction(
+      (r) => {
+        const c = document.querySelector('[data-testid=station-charts]');
+        return c?.getAttribute('data-range') === r && c.getAttribute('data-state') !== 'loading' ? c.getAttribute('data-state') : null;
+      },
+      range,
+      { timeout },
+    )
+  ).jsonValue();
+  if (state === 'error') {
+    const msg = (await page.locator('[data-testid=station-view] [role=alert]').first().textContent().catch(() => ''))?.trim();
+    throw new Error(`${range} charts failed: "${msg}" (GET …/series)`);
+  }
+}
+
+/** The replay window of the last `hours` hours as datetime-local values in the page's time zone. */
+const replayWindow = (hours) =>
+  page.evaluate((h) => {
+    const pad = (n) => String(n).padStart(2, '0');
+    const f = (d) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+    const to = new Date();
+    return { from: f(new Date(to.getTime() - h * 3600e3)), to: f(to) };
+  }, hours);
 
 const rows = page.locator('[data-testid=station-row]');
 // The overview is virtualised: only rows near the viewport are in the DOM, so list sizes are read from
@@ -730,6 +771,148 @@ try {
     return `"${text}"; ${count} anomal${count === 1 ? 'y' : 'ies'}; all: ${all.join(', ')}`;
   });
 
+  // Time ranges (GET /api/stations/{id}/series): the demo hub seeds a year of 15-minute history for
+  // apacpwq (temperature, dissolved_oxygen, ph, turbidity, depth), so 30 d shows hourly means.
+  await step(`time range 30 d for ${FORECAST_STATION}: hourly means with min–max like GET /series, CSV export`, async () => {
+    const now = Date.now();
+    // Fail clearly (before the UI asks) when the hub lacks the endpoint.
+    await getSeries(FORECAST_STATION, 'temperature', new Date(now - 30 * 86400e3).toISOString(), new Date(now).toISOString());
+    await openStation(FORECAST_STATION);
+    const selector = page.getByTestId('range-selector');
+    await selector.waitFor({ state: 'visible', timeout: 10_000 });
+    if (!(await page.getByTestId('range-24h').isChecked())) throw new Error('range-24h is not the default');
+    await page.getByTestId('range-30d').check();
+    await waitRange('30d');
+    const charts = page.getByTestId('station-charts');
+    const chartWithData = page.locator('[data-testid=station-charts] [data-testid^=chart-][data-resolution]:not([data-points="0"])');
+    await chartWithData.first().locator('canvas').waitFor({ state: 'visible', timeout: 10_000 });
+    const meta = await charts.evaluate((e) => ({ ...e.dataset }));
+    if (meta.resolution !== 'hour') throw new Error(`30 d charts have resolution ${meta.resolution}, expected hour (auto)`);
+    const shown = await page
+      .locator('[data-testid=station-charts] [data-testid^=chart-][data-resolution]')
+      .evaluateAll((els) => els.map((e) => ({ p: e.getAttribute('data-testid').slice(6), points: Number(e.dataset.points), buckets: Number(e.dataset.buckets), res: e.dataset.resolution })));
+    const c = shown.find((x) => x.p === 'temperature') ?? shown.find((x) => x.points > 0);
+    if (!c || c.points < 1) throw new Error(`no chart with data: ${JSON.stringify(shown)}`);
+    // The same request as the UI (its window is on station-charts): plotted points = buckets with a mean.
+    const api = await getSeries(FORECAST_STATION, c.p, meta.from, meta.to, 'auto');
+    const apiPoints = api.points.filter((pt) => typeof pt.v === 'number').length;
+    if (api.resolution !== 'hour') throw new Error(`GET /series (30 d, auto) answered resolution ${api.resolution}, expected hour`);
+    if (c.res !== api.resolution) throw new Error(`chart-${c.p} data-resolution ${c.res}, API ${api.resolution}`);
+    if (c.points !== apiPoints || c.buckets !== api.points.length) {
+      throw new Error(`chart-${c.p}: ${c.points} points / ${c.buckets} buckets plotted, GET /series has ${apiPoints} / ${api.points.length} in [${meta.from}, ${meta.to}]`);
+    }
+    if (!api.points.some((pt) => typeof pt.min === 'number' && typeof pt.max === 'number' && pt.min <= pt.v && pt.v <= pt.max)) {
+      throw new Error(`GET /series for ${c.p}: no bucket with min ≤ mean ≤ max`);
+    }
+    const note = page.getByTestId('range-note');
+    const noteText = ((await note.textContent()) ?? '').trim();
+    if ((await note.getAttribute('data-resolution')) !== 'hour' || !/hourly means/i.test(noteText)) throw new Error(`range note "${noteText}"`);
+    // Export what is shown: one row per bucket, header t/mean/min/max/n.
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 15_000 }), page.getByTestId('export-csv').click()]);
+    const file = path.join(ARTIFACTS, download.suggestedFilename() || 'export-30d.csv');
+    await download.saveAs(file);
+    const [header, ...data] = parseCsv(readFileSync(file, 'utf8'));
+    if (header.join() !== 'station_id,parameter,resolution,time_utc,mean,min,max,n,unit') throw new Error(`30 d CSV header: ${header.join()}`);
+    const csvRows = data.filter((r) => r[1] === c.p);
+    if (csvRows.length !== api.points.length) throw new Error(`30 d CSV has ${csvRows.length} ${c.p} rows, GET /series ${api.points.length}`);
+    const badTime = csvRows.findIndex((r, i) => r[3] !== api.points[i].t || r[2] !== 'hour');
+    if (badTime !== -1) throw new Error(`30 d CSV row ${badTime}: ${csvRows[badTime].join(',')} vs API t ${api.points[badTime].t}`);
+    // Every bucket but the newest (live readings may still land in it) has the API's numbers.
+    const num = (v) => (v === null || v === undefined ? '' : String(v));
+    const badVal = csvRows.slice(0, -1).findIndex((r, i) => [r[4], r[5], r[6], r[7]].join() !== [num(api.points[i].v), num(api.points[i].min), num(api.points[i].max), num(api.points[i].n)].join());
+    if (badVal !== -1) throw new Error(`30 d CSV row ${badVal}: ${csvRows[badVal].join(',')} ≠ API ${JSON.stringify(api.points[badVal])}`);
+    await page.waitForTimeout(300);
+    await shot('station-range-30d-light.png');
+    await withTheme('dark', () => shot('station-range-30d-dark.png'));
+    // Keyboard: a native radio group, arrow keys move the choice (30 d → 1 y → 30 d).
+    await page.getByTestId('range-30d').focus();
+    await page.keyboard.press('ArrowRight');
+    await waitRange('1y');
+    const yearRes = await charts.getAttribute('data-resolution');
+    await page.keyboard.press('ArrowLeft');
+    await waitRange('30d');
+    await page.getByTestId('range-24h').check();
+    await waitRange('24h');
+    if (yearRes !== 'day') throw new Error(`1 y charts have resolution ${yearRes}, expected day`);
+    return `${c.p}: ${c.points} hourly points = GET /series; ${shown.length} chart(s); CSV ${data.length} rows → ${path.basename(file)}; 1 y → daily`;
+  });
+
+  await step(`historical replay of ${FORECAST_STATION}: last ${REPLAY_HOURS} h at ×3600 (clock advances, values change)`, async () => {
+    await page.getByTestId('nav-replay').click();
+    const view = page.getByTestId('replay-view');
+    await view.waitFor({ state: 'visible', timeout: 5_000 });
+    const station = page.getByTestId('replay-station');
+    await page.waitForFunction(() => document.querySelector('[data-testid=replay-station]')?.value, null, { timeout: 10_000 });
+    const first = await station.inputValue();
+    await station.selectOption(FORECAST_STATION);
+    const win = await replayWindow(REPLAY_HOURS);
+    await page.getByTestId('replay-from').fill(win.from);
+    await page.getByTestId('replay-to').fill(win.to);
+    await page.getByTestId('replay-speed').selectOption('3600');
+    const clock = page.getByTestId('replay-clock');
+    const t0 = await clock.getAttribute('data-t');
+    if (!t0 || Math.abs(Date.parse(t0) - (Date.now() - REPLAY_HOURS * 3600e3)) > 5 * 60e3) throw new Error(`clock before Play reads ${t0}, expected the window start`);
+    await page.evaluate(() => (window.__replay0 = undefined));
+    const live0 = (await page.getByTestId('conn-state').textContent())?.trim();
+    const clicked = Date.now();
+    await page.getByTestId('replay-play').click();
+    const res = await (
+      await page.waitForFunction(
+        (t0) => {
+          const v = document.querySelector('[data-testid=replay-view]');
+          const st = v?.getAttribute('data-state');
+          if (st === 'error') return { error: document.querySelector('[data-testid=replay-error]')?.textContent?.trim() ?? 'error' };
+          if (st !== 'playing' && st !== 'paused' && st !== 'ended') return null;
+          const snap = [...document.querySelectorAll('[data-testid=replay-value]')].map((r) => [r.getAttribute('data-parameter'), r.getAttribute('data-value'), r.getAttribute('data-t')]);
+          window.__replay0 ??= snap;
+          const ct = document.querySelector('[data-testid=replay-clock]')?.getAttribute('data-t');
+          const changed = snap.filter(([p, val, t]) => {
+            const o = window.__replay0.find((x) => x[0] === p);
+            return val !== '' && (!o || o[1] !== val || o[2] !== t);
+          });
+          return Date.parse(ct) > Date.parse(t0) && changed.length ? { ct, changed, state: st, applied: Number(v.getAttribute('data-applied')) } : null;
+        },
+        t0,
+        { timeout: 10_000, polling: 100 },
+      )
+    ).jsonValue();
+    if (res.error) throw new Error(`replay failed: ${res.error}`);
+    const took = Date.now() - clicked;
+    if (Date.parse(res.ct) > Date.now() + 60e3) throw new Error(`clock ${res.ct} is beyond the window end (now)`);
+    await page.locator('[data-testid^=replay-chart-]:not([data-points="0"]) canvas').first().waitFor({ state: 'visible', timeout: 5_000 });
+    // Let it fill about half the window (for the screenshots), then: Pause freezes the clock
+    // (unless the replay already ended), Stop rewinds it and clears the table.
+    await page
+      .waitForFunction(() => Number(document.querySelector('[data-testid=replay-progress]')?.value) >= 0.5, null, { timeout: 5_000 })
+      .catch(() => {});
+    let paused = 'ended before pause';
+    if ((await view.getAttribute('data-state')) === 'playing') {
+      await page.getByTestId('replay-pause').click();
+      await page.waitForFunction(() => document.querySelector('[data-testid=replay-view]')?.getAttribute('data-state') === 'paused', null, { timeout: 2_000 });
+      const p1 = await clock.getAttribute('data-t');
+      await page.waitForTimeout(600);
+      const p2 = await clock.getAttribute('data-t');
+      if (p1 !== p2) throw new Error(`clock moved while paused: ${p1} → ${p2}`);
+      paused = `paused at ${p1}`;
+    }
+    await page.waitForTimeout(300);
+    await shot('replay-light.png');
+    await withTheme('dark', () => shot('replay-dark.png'));
+    await page.getByTestId('replay-stop').click();
+    await page.waitForFunction(
+      (t0) =>
+        document.querySelector('[data-testid=replay-view]')?.getAttribute('data-state') === 'idle' &&
+        document.querySelector('[data-testid=replay-clock]')?.getAttribute('data-t') === t0 &&
+        [...document.querySelectorAll('[data-testid=replay-value]')].every((r) => r.getAttribute('data-value') === ''),
+      t0,
+      { timeout: 2_000 },
+    );
+    const live1 = (await page.getByTestId('conn-state').textContent())?.trim();
+    if (live0 === 'live' && live1 !== 'live') throw new Error(`live connection ${live0} → ${live1} during the replay`);
+    const ch = res.changed.slice(0, 3).map(([p, v, t]) => `${p}=${v}@${t.slice(11, 19)}`).join(', ');
+    return `default station ${first}; clock ${t0} → ${res.ct} within ${took} ms (${res.applied} readings applied, ${res.state}); changed ${ch}; ${paused}; stop rewinds`;
+  });
+
   await step('sources & health view (status, broker, forecast backend, auto-refresh)', async () => {
     await page.getByTestId('nav-health').click();
     await page.getByTestId('health-view').waitFor({ state: 'visible', timeout: 5_000 });
@@ -867,6 +1050,43 @@ try {
     await rows.first().waitFor({ state: 'visible', timeout: 5_000 });
     if (o1 > 1 || o2 > 1) throw new Error(`horizontal overflow: forecast ${o1}px, health ${o2}px`);
     return forecastParam ? 'no horizontal overflow' : 'no forecast panel (see above): health view only; no horizontal overflow';
+  });
+
+  await step('phone-size time range and replay views', async () => {
+    await openStation(FORECAST_STATION);
+    await page.getByTestId('range-30d').check();
+    await waitRange('30d');
+    // Range selector and the first charts at the top, below the sticky header.
+    await page.evaluate(() => {
+      document.querySelector('[data-testid=range-selector]')?.scrollIntoView({ block: 'start' });
+      window.scrollBy(0, -(document.querySelector('header')?.offsetHeight ?? 0) - 40);
+    });
+    await page.waitForTimeout(300);
+    const o1 = await overflowX();
+    await shot('station-range-phone.png', false);
+    await page.getByTestId('nav-replay').click();
+    await page.getByTestId('replay-view').waitFor({ state: 'visible', timeout: 5_000 });
+    await page.waitForFunction(() => document.querySelector('[data-testid=replay-station]')?.value, null, { timeout: 10_000 });
+    await page.getByTestId('replay-station').selectOption(FORECAST_STATION);
+    const win = await replayWindow(REPLAY_HOURS);
+    await page.getByTestId('replay-from').fill(win.from);
+    await page.getByTestId('replay-to').fill(win.to);
+    await page.getByTestId('replay-speed').selectOption('3600');
+    await page.getByTestId('replay-play').click();
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=replay-view]')?.getAttribute('data-applied')) > 0, null, { timeout: 10_000 });
+    if ((await page.getByTestId('replay-view').getAttribute('data-state')) === 'playing') await page.getByTestId('replay-pause').click();
+    await page.evaluate(() => {
+      document.querySelector('[data-testid=replay-clock]')?.scrollIntoView({ block: 'start' });
+      window.scrollBy(0, -(document.querySelector('header')?.offsetHeight ?? 0) - 16);
+    });
+    await page.waitForTimeout(300);
+    const o2 = await overflowX();
+    await shot('replay-phone.png', false);
+    await page.getByTestId('replay-stop').click();
+    await page.getByTestId('nav-list').click();
+    await rows.first().waitFor({ state: 'visible', timeout: 5_000 });
+    if (o1 > 1 || o2 > 1) throw new Error(`horizontal overflow: time range ${o1}px, replay ${o2}px`);
+    return 'no horizontal overflow';
   });
 
   await step('dark colour scheme renders', async () => {

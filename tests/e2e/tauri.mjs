@@ -140,20 +140,29 @@ try {
   // A critically low oxygen reading raises an alarm; the app shows it as a desktop
   // notification through the session's notification daemon (dunst, started by scripts/test.sh).
   if (process.env.E2E_NOTIFY_CHECK) {
-    await step('alarm shown as a desktop notification (dunst history)', async () => {
+    await step('alarm shown as a desktop notification, acknowledged from it', async () => {
       const { execFileSync } = await import('node:child_process');
       execFileSync('mosquitto_pub', ['-h', '127.0.0.1', '-p', process.env.E2E_BROKER_PORT, '-q', '1',
         '-i', 'purehealth-tauri-e2e', '-t', 'purehealth/tauri-e2e-river/do', '-m', '{"value": 1.5, "unit": "mg/L"}']);
-      let found = null;
-      await poll('notification in dunst history', 20_000, async () => {
-        // Displayed notifications enter the history once closed (critical ones never time out).
-        execFileSync('dunstctl', ['close-all']);
-        const out = JSON.parse(execFileSync('dunstctl', ['history']).toString());
-        const items = (out.data ?? []).flat();
-        found = items.find((n) => n.appname?.data === 'Pure Health' && /Dissolved Oxygen/.test(n.summary?.data ?? ''));
-        return Boolean(found);
+      // Displayed on the daemon...
+      await poll('notification displayed', 20_000, async () =>
+        Number(execFileSync('dunstctl', ['count', 'displayed']).toString().trim()) >= 1);
+      // ...its default action ("Acknowledge") acknowledges the alarm in the app's core.
+      execFileSync('dunstctl', ['action', '0']);
+      const hub = `http://${process.env.PUREHEALTH_LISTEN}`;
+      let acked = null;
+      await poll('alarm acknowledged by the notification action', 15_000, async () => {
+        const list = await (await fetch(`${hub}/api/alerts?state=acknowledged`)).json();
+        acked = list.find((a) => a.station_id === 'tauri-e2e-river' && a.acknowledged_by === 'desktop notification');
+        return Boolean(acked);
       });
-      return `"${found.summary.data}" — ${found.body?.data ?? ''}`;
+      // Displayed notifications enter the history once closed (critical ones never time out).
+      execFileSync('dunstctl', ['close-all']);
+      const out = JSON.parse(execFileSync('dunstctl', ['history']).toString());
+      const items = (out.data ?? []).flat();
+      const found = items.find((n) => n.appname?.data === 'Pure Health' && /Dissolved Oxygen/.test(n.summary?.data ?? ''));
+      if (!found) throw new Error(`no Pure Health notification in dunst history: ${JSON.stringify(items).slice(0, 400)}`);
+      return `"${found.summary.data}" — alarm ${acked.id} acknowledged by "${acked.acknowledged_by}"`;
     });
   }
 

@@ -104,6 +104,42 @@ async fn the_demo_station_gets_stored_and_announced_forecasts() {
     );
     assert_eq!(st["in_force"]["dissolved_oxygen"]["measured"], true);
 
+    // Long ranges come downsampled: hourly means up to 60 days, daily means beyond.
+    let now = chrono::Utc::now();
+    let q = |days: i64, res: &str| {
+        format!(
+            "/api/stations/apacpwq/series?parameter=temperature&from={}&to={}&resolution={res}",
+            (now - chrono::Duration::days(days)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        )
+    };
+    let month = hub.get(&q(30, "auto")).await.unwrap();
+    assert_eq!(month["resolution"], "hour", "{month}");
+    let pts = month["points"].as_array().unwrap();
+    assert!(
+        (600..=721).contains(&pts.len()),
+        "{} hourly points",
+        pts.len()
+    );
+    let p0 = &pts[0];
+    assert!(p0["min"].as_f64() <= p0["v"].as_f64() && p0["v"].as_f64() <= p0["max"].as_f64());
+    assert!(p0["n"].as_u64().unwrap() >= 1);
+    let year = hub.get(&q(365, "auto")).await.unwrap();
+    assert_eq!(year["resolution"], "day");
+    assert!(
+        year["points"].as_array().unwrap().len() >= 300,
+        "{}",
+        year["points"]
+    );
+    let day = hub.get(&q(1, "auto")).await.unwrap();
+    assert_eq!(day["resolution"], "raw");
+    let (status, body) = hub.get_status(&q(1, "weekly")).await;
+    assert_eq!(
+        (status, body["kind"].as_str()),
+        (400, Some("bad_request")),
+        "{body}"
+    );
+
     // Clear errors for what cannot be forecast.
     let (status, body) = hub
         .get_status("/api/stations/apacpwq/forecast?parameter=ph")

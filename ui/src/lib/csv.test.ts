@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildReadingsCsv, csvField, csvFileName, parseCsv } from './csv';
+import { AGGREGATE_CSV_HEADER, buildAggregateCsv, buildReadingsCsv, csvField, csvFileName, parseCsv } from './csv';
 
 describe('csv', () => {
   it('quotes per RFC 4180', () => {
@@ -34,5 +34,34 @@ describe('csv', () => {
   });
   it('names files safely', () => {
     expect(csvFileName('MH/1 x', new Date('2026-11-27T17:45:03.988Z'))).toBe('purehealth_MH_1_x_20261127T174503Z.csv');
+  });
+  it('builds aggregated rows (one per bucket: start time, mean, min, max, n) with their own header', () => {
+    const csv = buildAggregateCsv('apacpwq', [
+      {
+        station_id: 'apacpwq',
+        parameter: 'temperature',
+        unit: '°C',
+        from: 'F',
+        to: 'T',
+        resolution: 'hour',
+        points: [
+          { t: '2026-11-27T10:00:00Z', v: 21.25, min: 20.9, max: 21.6, n: 4 },
+          { t: '2026-11-27T11:00:00Z', v: null, min: null, max: null, n: 0 },
+        ],
+      },
+      { station_id: 'apacpwq', parameter: 'ph', unit: 'pH', from: 'F', to: 'T', resolution: 'hour', points: [{ t: '2026-11-27T10:00:00Z', v: 7.9, min: 7.8, max: 8, n: 3 }] },
+    ]);
+    expect(AGGREGATE_CSV_HEADER.join()).toBe('station_id,parameter,resolution,time_utc,mean,min,max,n,unit');
+    expect(csv).toBe(
+      'station_id,parameter,resolution,time_utc,mean,min,max,n,unit\r\n' +
+        'apacpwq,temperature,hour,2026-11-27T10:00:00Z,21.25,20.9,21.6,4,°C\r\n' +
+        'apacpwq,temperature,hour,2026-11-27T11:00:00Z,,,,0,°C\r\n' +
+        'apacpwq,ph,hour,2026-11-27T10:00:00Z,7.9,7.8,8,3,pH\r\n',
+    );
+    expect(parseCsv(csv).map((r) => r.length)).toEqual([9, 9, 9, 9]);
+    expect(buildAggregateCsv('x', [])).toBe('station_id,parameter,resolution,time_utc,mean,min,max,n,unit\r\n');
+  });
+  it('tags aggregated file names with the resolution', () => {
+    expect(csvFileName('apacpwq', new Date('2026-11-27T17:45:03.988Z'), 'day')).toBe('purehealth_apacpwq_day_20261127T174503Z.csv');
   });
 });

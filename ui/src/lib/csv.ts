@@ -1,7 +1,12 @@
 // Long-format CSV export of reading series (RFC 4180: CRLF line ends, quoted when needed).
-import type { Series } from '../platform/types';
+import type { Series, SeriesReply } from '../platform/types';
 
 export const CSV_HEADER = ['station_id', 'parameter', 'time_utc', 'value', 'unit', 'qc_flag'] as const;
+/**
+ * Header of an aggregated export (ranges longer than 24 h): one row per hourly/daily bucket,
+ * `time_utc` = bucket start, `mean`/`min`/`max` of the bucket, `n` readings in it.
+ */
+export const AGGREGATE_CSV_HEADER = ['station_id', 'parameter', 'resolution', 'time_utc', 'mean', 'min', 'max', 'n', 'unit'] as const;
 
 /** Quotes a field when it holds a comma, quote, CR or LF; inner quotes are doubled. */
 export function csvField(v: string | number | null | undefined): string {
@@ -23,10 +28,26 @@ export function buildReadingsCsv(stationId: string, series: readonly Series[]): 
   return lines.join('\r\n') + '\r\n';
 }
 
-/** `purehealth_<id>_<yyyymmddThhmmssZ>.csv`, with the id reduced to safe file-name characters. */
-export function csvFileName(stationId: string, now: Date): string {
+/**
+ * One row per bucket of the aggregated series shown (`GET …/series`), series in the given order,
+ * times and numbers as the hub sent them; a missing min/max/mean is an empty field.
+ */
+export function buildAggregateCsv(stationId: string, series: readonly SeriesReply[]): string {
+  const lines = [csvLine(AGGREGATE_CSV_HEADER)];
+  for (const s of series) {
+    for (const p of s.points ?? []) lines.push(csvLine([stationId, s.parameter, s.resolution, p.t, p.v, p.min, p.max, p.n, s.unit]));
+  }
+  return lines.join('\r\n') + '\r\n';
+}
+
+/**
+ * `purehealth_<id>_<yyyymmddThhmmssZ>.csv` (or `purehealth_<id>_<tag>_<stamp>.csv`, e.g. the
+ * resolution of an aggregated export), with the id and tag reduced to safe file-name characters.
+ */
+export function csvFileName(stationId: string, now: Date, tag?: string): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  return `purehealth_${stationId.replace(/[^A-Za-z0-9._-]/g, '_')}_${stamp}.csv`;
+  const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '_');
+  return `purehealth_${safe(stationId)}_${tag ? `${safe(tag)}_` : ''}${stamp}.csv`;
 }
 
 /** Minimal RFC 4180 parser (used by tests and the e2e check). */

@@ -58,5 +58,7 @@ describe('parseRoute', () => {
     expect(alarmHref(7)).toBe('#/alarms?alarm=7');
     expect(parseRoute('#/health')).toEqual({ name: 'health' });
     expect(parseRoute('#/healthy')).toEqual({ name: 'list' });
+    expect(parseRoute('#/replay')).toEqual({ name: 'replay' });
+    expect(parseRoute('#/replayed')).toEqual({ name: 'list' });
   });
 });

@@ -1,11 +1,12 @@
-// Hash routes: `#/` (list), `#/map`, `#/alarms` (`#/alarms?alarm=<id>` shows one alarm), `#/health` and
-// `#/station/<id>`. Hash routing works under both `tauri://localhost` and the hub without any
+// Hash routes: `#/` (list), `#/map`, `#/alarms` (`#/alarms?alarm=<id>` shows one alarm), `#/health`,
+// `#/replay` and `#/station/<id>`. Hash routing works under both `tauri://localhost` and the hub without any
 // server-side rewrites.
 export type Route =
   | { name: 'list' }
   | { name: 'map' }
   | { name: 'alarms'; alarmId?: string }
   | { name: 'health' }
+  | { name: 'replay' }
   | { name: 'station'; id: string };
 
 /** The link to one alarm in the alarms view. */
@@ -29,6 +30,7 @@ export function parseRoute(hash: string): Route {
     return id ? { name: 'alarms', alarmId: id } : { name: 'alarms' };
   }
   if (/^#\/health(?:[/?#]|$)/.test(hash)) return { name: 'health' };
+  if (/^#\/replay(?:[/?#]|$)/.test(hash)) return { name: 'replay' };
   return { name: 'list' };
 }
 

@@ -13,6 +13,8 @@ import type {
   MessageHandler,
   Readable,
   Series,
+  SeriesReply,
+  SeriesResolutionQuery,
   Station,
   TrendReply,
 } from './types';
@@ -43,6 +45,8 @@ export const rpc = {
   listStations: (): Promise<Station[]> => backend().then((b) => b.listStations()),
   stationReadings: (id: string, parameter: string, from: string, to: string): Promise<Series> =>
     backend().then((b) => b.stationReadings(id, parameter, from, to)),
+  stationSeries: (id: string, parameter: string, from: string, to: string, resolution: SeriesResolutionQuery = 'auto'): Promise<SeriesReply> =>
+    backend().then((b) => b.stationSeries(id, parameter, from, to, resolution)),
   listAlerts: (state?: AlarmState): Promise<Alarm[]> => backend().then((b) => b.listAlerts(state)),
   ackAlert: (id: number | string, by: string, note?: string): Promise<Alarm> => backend().then((b) => b.ackAlert(id, by, note)),
   resolveAlert: (id: number | string, by: string, note?: string): Promise<Alarm> =>

@@ -76,6 +76,19 @@ describe('Tauri backend', () => {
     ]);
   });
 
+  it('maps stationSeries to station_series {stationId, parameter, from, to, resolution}', async () => {
+    const b = createTauriBackend(observable<ConnectionState>('connecting'));
+    invoke.mockResolvedValue({ points: [] });
+    await b.stationSeries('apacpwq', 'temperature', 'F', 'T');
+    await b.stationSeries('apacpwq', 'ph', 'F', 'T', 'hour');
+    expect(invoke.mock.calls).toEqual([
+      ['station_series', { stationId: 'apacpwq', parameter: 'temperature', from: 'F', to: 'T', resolution: 'auto' }],
+      ['station_series', { stationId: 'apacpwq', parameter: 'ph', from: 'F', to: 'T', resolution: 'hour' }],
+    ]);
+    invoke.mockRejectedValueOnce({ kind: 'not_found', message: 'unknown station x' });
+    await expect(b.stationSeries('x', 'ph', 'F', 'T')).rejects.toMatchObject({ name: 'RpcError', kind: 'not_found' });
+  });
+
   it('rejects a missing forecast with kind not_found (flat or wrapped error body)', async () => {
     const b = createTauriBackend(observable<ConnectionState>('connecting'));
     invoke.mockRejectedValueOnce({ kind: 'not_found', message: 'no forecast' });

@@ -4,7 +4,19 @@ import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 import type { Writable } from './observable';
 import { toRpcError } from './types';
-import type { Alarm, AnomaliesReply, Backend, ConnectionState, ForecastReply, HealthReply, MessageHandler, Series, Station, TrendReply } from './types';
+import type {
+  Alarm,
+  AnomaliesReply,
+  Backend,
+  ConnectionState,
+  ForecastReply,
+  HealthReply,
+  MessageHandler,
+  Series,
+  SeriesReply,
+  Station,
+  TrendReply,
+} from './types';
 import { asMessage, parseFrame } from './ws';
 
 /** `invoke` whose rejection is normalised to an RpcError (`{kind,message}` from the core). */
@@ -51,6 +63,8 @@ export function createTauriBackend(state: Writable<ConnectionState>): Backend {
     listStations: () => invoke<Station[]>('list_stations'),
     stationReadings: (stationId, parameter, from, to) =>
       invoke<Series>('station_readings', { stationId, parameter, from, to }),
+    stationSeries: (stationId, parameter, from, to, resolution = 'auto') =>
+      call<SeriesReply>('station_series', { stationId, parameter, from, to, resolution }),
     listAlerts: (state) => invoke<Alarm[]>('list_alerts', state ? { state } : {}).catch((e) => Promise.reject(toRpcError(e))),
     ackAlert: (id, by, note) =>
       invoke<Alarm>('ack_alert', { id: Number(id), by, note: note && note.trim() ? note : null }).catch((e) => Promise.reject(toRpcError(e))),

@@ -60,6 +60,33 @@ export interface Series {
   points: SeriesPoint[];
 }
 
+/** Resolution asked of `GET /api/stations/{id}/series`; `auto` lets the hub choose by window length. */
+export type SeriesResolutionQuery = 'auto' | 'raw' | 'hour' | 'day';
+/** Resolution the hub used: raw readings, hourly or daily buckets. */
+export type SeriesResolution = 'raw' | 'hour' | 'day';
+
+/** One point of an aggregated series: `t` = bucket start (hour/day) or observation time (raw). */
+export interface AggregatePoint {
+  t: string;
+  /** Mean of the bucket (the value for raw). */
+  v: number | null;
+  min: number | null;
+  max: number | null;
+  /** Readings in the bucket. */
+  n: number;
+}
+
+/** `GET /api/stations/{id}/series?parameter=P&from&to&resolution` (Tauri `station_series`). */
+export interface SeriesReply {
+  station_id: string;
+  parameter: string;
+  unit: string;
+  from: string;
+  to: string;
+  resolution: SeriesResolution | string;
+  points: AggregatePoint[];
+}
+
 export interface StationUpdateData {
   station_id?: string;
   station_name?: string;
@@ -307,6 +334,8 @@ export function isBadRequest(e: unknown): boolean {
 export interface Backend {
   listStations(): Promise<Station[]>;
   stationReadings(id: string, parameter: string, from: string, to: string): Promise<Series>;
+  /** Mean/min/max per bucket (or raw readings) over [from, to]; at most about 5,000 points. */
+  stationSeries(id: string, parameter: string, from: string, to: string, resolution?: SeriesResolutionQuery): Promise<SeriesReply>;
   listAlerts(state?: AlarmState): Promise<Alarm[]>;
   ackAlert(id: number | string, by: string, note?: string): Promise<Alarm>;
   resolveAlert(id: number | string, by: string, note?: string): Promise<Alarm>;

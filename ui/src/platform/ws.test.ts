@@ -369,6 +369,35 @@ describe('analysis and health REST calls', () => {
   });
 });
 
+describe('series REST call', () => {
+  it('GETs /api/stations/{id}/series with parameter, window and resolution (default auto)', async () => {
+    const { backend, fetchMock } = setup();
+    const reply = { station_id: 'apacpwq', parameter: 'temperature', unit: '°C', resolution: 'hour', points: [{ t: 'T', v: 1, min: 0, max: 2, n: 4 }] };
+    fetchMock.mockImplementation(async () => new Response(JSON.stringify(reply), { status: 200 }));
+    await expect(backend.stationSeries('MH/1', 'temperature', '2026-01-01T00:00:00Z', '2026-01-31T00:00:00Z')).resolves.toEqual(reply);
+    await backend.stationSeries('apacpwq', 'ph', 'F', 'T', 'day');
+    const urls = fetchMock.mock.calls.map((c) => new URL(String(c[0])));
+    expect(urls[0].pathname).toBe('/api/stations/MH%2F1/series');
+    expect(Object.fromEntries(urls[0].searchParams)).toEqual({
+      parameter: 'temperature',
+      from: '2026-01-01T00:00:00Z',
+      to: '2026-01-31T00:00:00Z',
+      resolution: 'auto',
+    });
+    expect(urls[1].searchParams.get('resolution')).toBe('day');
+  });
+
+  it('rejects a missing endpoint or a bad request with the status', async () => {
+    const { backend, fetchMock } = setup();
+    fetchMock.mockResolvedValueOnce(new Response('not found', { status: 404 }));
+    const err = await backend.stationSeries('apacpwq', 'ph', 'F', 'T').catch((e: unknown) => e);
+    expect(err).toMatchObject({ kind: 'http', status: 404 });
+    expect((err as Error).message).toMatch(/\/series\?.*HTTP 404/);
+    fetchMock.mockResolvedValueOnce(new Response('{"kind":"bad_request","message":"from after to"}', { status: 400 }));
+    await expect(backend.stationSeries('apacpwq', 'ph', 'T', 'F')).rejects.toMatchObject({ kind: 'bad_request', status: 400, message: 'from after to' });
+  });
+});
+
 describe('parseFrame', () => {
   it('accepts prediction_update with a forecast or predictions object only', () => {
     const f = { parameter: 'temperature', points: [] };

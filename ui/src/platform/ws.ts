@@ -18,6 +18,7 @@ import type {
   HubMessage,
   MessageHandler,
   Series,
+  SeriesReply,
   Station,
   TrendReply,
 } from './types';
@@ -268,6 +269,10 @@ export function createWsBackend(opts: WsOptions): WsBackend {
     stationReadings(id, parameter, from, to) {
       const q = new URLSearchParams({ parameter, from, to });
       return getJson<Series>(`/api/stations/${encodeURIComponent(id)}/readings?${q}`);
+    },
+    stationSeries(id, parameter, from, to, resolution = 'auto') {
+      const q = new URLSearchParams({ parameter, from, to, resolution });
+      return getJsonChecked<SeriesReply>(`/api/stations/${encodeURIComponent(id)}/series?${q}`);
     },
     stationForecast: (id, parameter) => getJsonChecked<ForecastReply>(analysisPath(id, 'forecast', parameter)),
     stationTrend: (id, parameter, from, to) => getJsonChecked<TrendReply>(analysisPath(id, 'trend', parameter, from, to)),
