@@ -242,3 +242,138 @@ mod tests {
         assert_eq!(d, [1, 2, 4, 8, 16, 32, 60, 60]);
     }
 }
+
+/// The alarm timers and the watchdog driven by their loops on tokio's paused clock: the wall
+/// time the jobs see is a fixed start plus the paused clock's elapsed time.
+#[cfg(test)]
+mod timer_tests {
+    use super::*;
+    use crate::alarms::{AlarmBook, Event, Policy};
+    use crate::quality::grade;
+    use chrono::{DateTime, Utc};
+
+    fn wall(start: Instant, t0: DateTime<Utc>) -> DateTime<Utc> {
+        t0 + chrono::Duration::from_std(Instant::now() - start).unwrap()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn health_loop_escalates_and_reminds_on_time_until_acknowledged() {
+        let (start, t0) = (
+            Instant::now(),
+            DateTime::from_timestamp(1_780_000_000, 0).unwrap(),
+        );
+        let mut b = AlarmBook::default();
+        b.policy = Policy {
+            min_duration_s: 0.0,
+            escalate_after_s: 1800.0,
+            remind_every_s: 900.0,
+        };
+        let book = Arc::new(Mutex::new(b));
+        let f = grade(crate::model::Parameter::DissolvedOxygen, 3.0).unwrap();
+        let (alarm, _) = book
+            .lock()
+            .unwrap()
+            .on_finding("ghat", &f, "legacy.purehealth_v6", t0)
+            .unwrap();
+        let events: Arc<Mutex<Vec<(i64, Event)>>> = Arc::default();
+        let (b, ev) = (book.clone(), events.clone());
+        let loops = Arc::new(Loops::default());
+        let cancel = CancellationToken::new();
+        tokio::spawn(supervise(
+            "health",
+            Duration::from_secs(60),
+            loops.clone(),
+            cancel.clone(),
+            move || {
+                let now = wall(start, t0);
+                let due = b.lock().unwrap().tick(now);
+                let minute = (now - t0).num_minutes();
+                ev.lock()
+                    .unwrap()
+                    .extend(due.into_iter().map(|(_, e)| (minute, e)));
+                async { Ok(String::new()) }
+            },
+        ));
+        tokio::time::sleep(Duration::from_secs(46 * 60 + 1)).await;
+        assert_eq!(
+            *events.lock().unwrap(),
+            [
+                (15, Event::Reminder),
+                (30, Event::Escalated),
+                (31, Event::Reminder),
+                (46, Event::Reminder)
+            ]
+        );
+        book.lock()
+            .unwrap()
+            .acknowledge(alarm.id, "officer", None, wall(start, t0))
+            .unwrap();
+        tokio::time::sleep(Duration::from_secs(3 * 3600)).await;
+        assert_eq!(
+            events.lock().unwrap().len(),
+            4,
+            "no reminders once acknowledged"
+        );
+        assert!(loops.get("health").unwrap().runs >= 200);
+        cancel.cancel();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn watchdog_loop_takes_a_silent_station_offline_and_back() {
+        let (start, t0) = (
+            Instant::now(),
+            DateTime::from_timestamp(1_780_000_000, 0).unwrap(),
+        );
+        let live = Arc::new(Mutex::new(crate::live::LiveState::default()));
+        let key = crate::model::StationKey {
+            id: "ghat".into(),
+            legacy_id: None,
+        };
+        let reading = |at: DateTime<Utc>| crate::model::Reading {
+            station: key.clone(),
+            parameter: crate::model::Parameter::Ph,
+            observed_at: at,
+            source: crate::model::SourceKind::Sensor,
+            value: 7.2,
+            unit: "pH",
+            raw_value: 7.2,
+            raw_unit: "pH".into(),
+            qc: crate::model::QcFlag::Pass,
+            qc_tests: vec![],
+            time_from_receipt: false,
+            received_at: at,
+        };
+        live.lock().unwrap().apply(&reading(t0));
+        let went: Arc<Mutex<Vec<i64>>> = Arc::default();
+        let (l, w) = (live.clone(), went.clone());
+        let cancel = CancellationToken::new();
+        tokio::spawn(supervise(
+            "watchdog",
+            Duration::from_secs(10),
+            Arc::default(),
+            cancel.clone(),
+            move || {
+                let now = wall(start, t0);
+                if !l.lock().unwrap().check_offline(now).is_empty() {
+                    w.lock().unwrap().push((now - t0).num_seconds());
+                }
+                async { Ok(String::new()) }
+            },
+        ));
+        // Default expected interval 300 s: offline once silent for more than 3 × = 900 s, seen at
+        // the watchdog's first look after that (it looks every 10 s).
+        tokio::time::sleep(Duration::from_secs(905)).await;
+        assert!(went.lock().unwrap().is_empty());
+        tokio::time::sleep(Duration::from_secs(6)).await;
+        assert_eq!(*went.lock().unwrap(), [910]);
+        let back = live.lock().unwrap().apply(&reading(wall(start, t0)));
+        assert!(back.back_online);
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        assert_eq!(
+            went.lock().unwrap().len(),
+            1,
+            "online again, not reported twice"
+        );
+        cancel.cancel();
+    }
+}
