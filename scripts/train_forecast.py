@@ -8,6 +8,8 @@ day-of-year climatology) to P10/P50/P90 forecasts for every horizon 1..90 days.
 Inside each model there are two small MLPs (plain numpy, pinball loss, Adam):
   * net A ("climatology mode") sees the window and the climatology inputs, not doy/level;
   * net B ("window-only mode") sees the window, doy and level, never the climatology inputs.
+Each of the two is a seed ensemble of MEMBERS (3) independently seeded networks, averaged inside the
+graph (mean of the members' medians and of their half-widths).
 If clim_flag = 1 the median is a per-horizon linear stack of net A, net B, the climatology input,
 persistence and the climatology of the origin day; if clim_flag = 0 it is net B. The stacking
 weights and per-horizon interval scale factors are fitted on out-of-fold predictions of a
@@ -22,7 +24,7 @@ climatology. The tensor contract is documented in docs/MODEL_CARD.md and in mode
 Usage:
     OMP_NUM_THREADS=1 python scripts/train_forecast.py [--params oxygen,temperature,chla]
         [--data data/neon/neon_aquatics_daily_2016-2023.csv.gz] [--out models]
-        [--json backtest.json] [--seed 20240606]
+        [--json backtest.json] [--seed 20240606] [--members 3] [--cv-only]
     python scripts/train_forecast.py --fixtures [--out models] [--fixtures-dir tests/fixtures/forecast]
         (no training: regenerate the Rust reference fixtures from the shipped models)
 """
@@ -45,7 +47,7 @@ import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_DATA = os.path.join(ROOT, "data", "neon", "neon_aquatics_daily_2016-2023.csv.gz")
-MODEL_VERSION = "1.1.0"
+MODEL_VERSION = "1.2.0"
 
 # ---------------------------------------------------------------------------------------------
 # Fixed design constants (part of the tensor contract)
@@ -78,6 +80,12 @@ CAL_SMOOTH = 3              # interval factors: moving average of the log factor
 MIN_SITES_FULL_STACK = 10   # fewer training sites (chla): stack only [net A, climatology]
 STACK_FULL = ["net_a", "net_b", "clim_h", "persistence", "clim_0"]
 STACK_SMALL = ["net_a", "clim_h"]
+# Seed ensemble: MEMBERS independently seeded copies of both networks (member j uses the seeds of
+# member 0 plus SEED_MEMBER_STRIDE * j), averaged inside the graph: median = mean of the members'
+# medians, half-width = mean of the members' half-widths. Stacking weights and interval factors are
+# fitted on the out-of-fold predictions of the averaged networks (same CV procedure as for one member).
+MEMBERS = 3
+SEED_MEMBER_STRIDE = 1000
 
 # Whole sites held out from training, cross-validation and every model choice (chosen before any
 # training run, to span types and regions: plains/mountain/SE/NW streams, a lake and a large river).
@@ -390,46 +398,75 @@ def interval_factors(med, z, Y, M, sel_rows):
     return smooth(klo, CAL_SMOOTH), smooth(khi, CAL_SMOOTH)
 
 
-def assemble(p_a, p_b, names, beta, cal):
-    """Fold stacking weights and interval factors into the two networks. Returns the combined model
-    {"A", "B", "beta_b"}: median = B_med + flag * (A_med' + beta_b * B_med - B_med), where A_med'
-    already holds beta_a * A_med + the linear climatology/persistence terms; half-widths likewise
-    switch between A (flag 1) and B (flag 0)."""
+def ensemble_z(zs):
+    """Out-of-fold heads of the averaged members, in the layout of one network: (mean of the medians,
+    log of the mean half-width lower, upper). One member: its heads unchanged."""
+    if len(zs) == 1:
+        return zs[0]
     H = HORIZON
-    a = {k: v.copy() for k, v in p_a.items()}
-    b = {k: v.copy() for k, v in p_b.items()}
+    med = np.mean([z[:, :H] for z in zs], axis=0)
+    w = np.mean([np.exp(np.clip(z[:, H:], *LOG_W_CLIP)) for z in zs], axis=0)
+    return np.concatenate([med, np.log(w)], axis=1)
+
+
+def assemble(p_as, p_bs, names, beta, cal):
+    """Fold stacking weights, interval factors and the member average into the networks. p_as, p_bs:
+    lists of the members' net A / net B parameters. Returns the combined model {"A": [...], "B": [...],
+    "beta_b"}: with sums over members, median = B_med + flag * (A_med' + beta_b * B_med - B_med), where
+    A_med' already holds beta_a * mean(A_med) + the linear climatology/persistence terms (on member 0);
+    the members' medians carry the 1/K of the mean, their half-widths are averaged in forward_model
+    (and in the graph); half-widths switch between A (flag 1) and B (flag 0)."""
+    H = HORIZON
+    K = len(p_as)
+    A = [{k: v.copy() for k, v in p.items()} for p in p_as]
+    B = [{k: v.copy() for k, v in p.items()} for p in p_bs]
     coef = dict(zip(names, beta.T))
     zero = np.zeros(H)
-    ba = coef.get("net_a", zero)
-    a["W3"][:, :H] *= ba
-    a["b3"][:H] *= ba
-    a["S"][:, :H] *= ba
+    ba = coef.get("net_a", zero) / K
+    for a in A:
+        a["W3"][:, :H] *= ba
+        a["b3"][:H] *= ba
+        a["S"][:, :H] *= ba
+        a["b3"][H:2 * H] += cal["a_lo"]
+        a["b3"][2 * H:] += cal["a_hi"]
     hh = np.arange(H)
-    a["S"][CLIM_OFF + 1 + hh, hh] += coef.get("clim_h", zero)
-    a["S"][WINDOW - 1, :H] += coef.get("persistence", zero)
-    a["S"][CLIM_OFF, :H] += coef.get("clim_0", zero)
-    a["b3"][H:2 * H] += cal["a_lo"]
-    a["b3"][2 * H:] += cal["a_hi"]
-    b["b3"][H:2 * H] += cal["b_lo"]
-    b["b3"][2 * H:] += cal["b_hi"]
-    return {"A": a, "B": b, "beta_b": np.array(coef.get("net_b", zero), dtype=np.float64)}
+    A[0]["S"][CLIM_OFF + 1 + hh, hh] += coef.get("clim_h", zero)
+    A[0]["S"][WINDOW - 1, :H] += coef.get("persistence", zero)
+    A[0]["S"][CLIM_OFF, :H] += coef.get("clim_0", zero)
+    for b in B:
+        if K > 1:
+            b["W3"][:, :H] /= K
+            b["b3"][:H] /= K
+            b["S"][:, :H] /= K
+        b["b3"][H:2 * H] += cal["b_lo"]
+        b["b3"][2 * H:] += cal["b_hi"]
+    return {"A": A, "B": B, "beta_b": np.array(coef.get("net_b", zero), dtype=np.float64)}
 
 
 def forward_model(P, X):
     """numpy float64 reference of the exported graph: normalised quantiles [N, 90, 3]."""
     H = HORIZON
-    za, zb = forward_z(P["A"], X), forward_z(P["B"], X)
+
+    def net(members):
+        zs = [forward_z(p, X) for p in members]
+        med = zs[0][:, :H]
+        w = np.exp(np.clip(zs[0][:, H:], *LOG_W_CLIP))
+        for z in zs[1:]:
+            med = med + z[:, :H]
+            w = w + np.exp(np.clip(z[:, H:], *LOG_W_CLIP))
+        return med, (w if len(zs) == 1 else w * (1.0 / len(zs)))
+
+    ma, wa = net(P["A"])
+    mb, wb = net(P["B"])
     flag = X[:, IDX_FLAG:IDX_FLAG + 1]
-    m1 = za[:, :H] + P["beta_b"] * zb[:, :H]
-    med = zb[:, :H] + flag * (m1 - zb[:, :H])
-    wa = np.exp(np.clip(za[:, H:], *LOG_W_CLIP))
-    wb = np.exp(np.clip(zb[:, H:], *LOG_W_CLIP))
+    m1 = ma + P["beta_b"] * mb
+    med = mb + flag * (m1 - mb)
     w = wb + flag * (wa - wb)
     return np.stack([med - w[:, :H], med, med + w[:, H:]], axis=-1)
 
 
 def n_params(P):
-    return int(sum(v.size for net in ("A", "B") for v in P[net].values()) + P["beta_b"].size)
+    return int(sum(v.size for net in ("A", "B") for p in P[net] for v in p.values()) + P["beta_b"].size)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -447,29 +484,46 @@ def export_onnx(P, path, param):
     def const(name, arr):
         inits.append(numpy_helper.from_array(arr, name))
 
+    K = len(P["A"])
     for net in ("A", "B"):
-        p = P[net]
-        for k in ("W1", "b1", "W2", "b2"):
-            const(f"{net}_{k}", f32(p[k]))
-        nodes += [
-            N("MatMul", ["input", f"{net}_W1"], [f"{net}_h1m"]), N("Add", [f"{net}_h1m", f"{net}_b1"], [f"{net}_h1p"]),
-            N("Relu", [f"{net}_h1p"], [f"{net}_h1"]),
-            N("MatMul", [f"{net}_h1", f"{net}_W2"], [f"{net}_h2m"]), N("Add", [f"{net}_h2m", f"{net}_b2"], [f"{net}_h2p"]),
-            N("Relu", [f"{net}_h2p"], [f"{net}_h2"]),
-        ]
-        for head, sl in (("med", slice(0, H)), ("lo", slice(H, 2 * H)), ("hi", slice(2 * H, 3 * H))):
-            const(f"{net}_W3_{head}", f32(p["W3"][:, sl]))
-            const(f"{net}_S_{head}", f32(p["S"][:, sl]))
-            const(f"{net}_b3_{head}", f32(p["b3"][sl]))
+        # with one member the graph is that of v1.1.0 (tensors prefixed "A"/"B"); with K members, member
+        # j's tensors are prefixed "<net>_m<j>" and their sum/mean is named like the one-member tensors
+        pref = [net] if K == 1 else [f"{net}_m{j}" for j in range(K)]
+        for p, m in zip(P[net], pref):
+            for k in ("W1", "b1", "W2", "b2"):
+                const(f"{m}_{k}", f32(p[k]))
             nodes += [
-                N("MatMul", [f"{net}_h2", f"{net}_W3_{head}"], [f"{net}_{head}_a"]),
-                N("MatMul", ["input", f"{net}_S_{head}"], [f"{net}_{head}_s"]),
-                N("Add", [f"{net}_{head}_a", f"{net}_{head}_s"], [f"{net}_{head}_b"]),
-                N("Add", [f"{net}_{head}_b", f"{net}_b3_{head}"], [f"{net}_z_{head}"]),
+                N("MatMul", ["input", f"{m}_W1"], [f"{m}_h1m"]), N("Add", [f"{m}_h1m", f"{m}_b1"], [f"{m}_h1p"]),
+                N("Relu", [f"{m}_h1p"], [f"{m}_h1"]),
+                N("MatMul", [f"{m}_h1", f"{m}_W2"], [f"{m}_h2m"]), N("Add", [f"{m}_h2m", f"{m}_b2"], [f"{m}_h2p"]),
+                N("Relu", [f"{m}_h2p"], [f"{m}_h2"]),
             ]
-        for side in ("lo", "hi"):
-            nodes += [N("Clip", [f"{net}_z_{side}", "clip_min", "clip_max"], [f"{net}_{side}_c"]),
-                      N("Exp", [f"{net}_{side}_c"], [f"{net}_w_{side}"])]
+            for head, sl in (("med", slice(0, H)), ("lo", slice(H, 2 * H)), ("hi", slice(2 * H, 3 * H))):
+                const(f"{m}_W3_{head}", f32(p["W3"][:, sl]))
+                const(f"{m}_S_{head}", f32(p["S"][:, sl]))
+                const(f"{m}_b3_{head}", f32(p["b3"][sl]))
+                nodes += [
+                    N("MatMul", [f"{m}_h2", f"{m}_W3_{head}"], [f"{m}_{head}_a"]),
+                    N("MatMul", ["input", f"{m}_S_{head}"], [f"{m}_{head}_s"]),
+                    N("Add", [f"{m}_{head}_a", f"{m}_{head}_s"], [f"{m}_{head}_b"]),
+                    N("Add", [f"{m}_{head}_b", f"{m}_b3_{head}"], [f"{m}_z_{head}"]),
+                ]
+            for side in ("lo", "hi"):
+                nodes += [N("Clip", [f"{m}_z_{side}", "clip_min", "clip_max"], [f"{m}_{side}_c"]),
+                          N("Exp", [f"{m}_{side}_c"], [f"{m}_w_{side}"])]
+        if K > 1:
+            # medians: sum over members (each member's median head already carries the 1/K);
+            # half-widths: sum over members, times 1/K
+            for t, dst in (("z_med", f"{net}_z_med"), ("w_lo", f"{net}_w_lo_sum"), ("w_hi", f"{net}_w_hi_sum")):
+                acc = f"{pref[0]}_{t}"
+                for j in range(1, K):
+                    out = dst if j == K - 1 else f"{net}_{t}_acc{j}"
+                    nodes.append(N("Add", [acc, f"{pref[j]}_{t}"], [out]))
+                    acc = out
+            for side in ("lo", "hi"):
+                nodes.append(N("Mul", [f"{net}_w_{side}_sum", "inv_k"], [f"{net}_w_{side}"]))
+    if K > 1:
+        const("inv_k", f32(1.0 / K))
     sel = np.zeros((N_FEAT, 1), dtype=np.float32)
     sel[IDX_FLAG, 0] = 1.0
     const("flag_sel", sel)
@@ -818,59 +872,101 @@ def stack_sites(per_site, sites, keys=("X", "Y", "M", "w")):
     return tuple(np.concatenate([per_site[s][k] for s in sites]) for k in keys)
 
 
-def fit_param(series, param, seed, log):
-    """Cross-validation (stacking weights, interval factors, CV estimate), then the final fit."""
-    kind, norm, train_keys, test_keys, per_site = prepare_param(series, param)
-    sites = [k[0] for k in train_keys]
+def fit_combination(names, za, zb, X, Y, M, w):
+    """Stacking weights and interval factors from out-of-fold heads za, zb (see fit_stack and
+    interval_factors)."""
     H = HORIZON
-    log(f"\n== {param}: train sites {sites}  held-out {[k[0] for k in test_keys]}")
-    log(f"   normalisation {norm}")
-    folds = site_folds(per_site, K_FOLDS)
-    log(f"   leave-sites-out CV, {len(folds)} folds: {folds}")
-    t0 = time.time()
-    oof_a, oof_b, fold_nets = {}, {}, {}
-    for f, fs in enumerate(folds):
-        X, Y, M, _ = stack_sites(per_site, [s for s in sites if s not in fs])
-        pa = train_net(X, Y, M, seed + 100 * (f + 1), NET_A)
-        pb = train_net(X, Y, M, seed + 100 * (f + 1) + 1, NET_B)
-        for s in fs:
-            oof_a[s], oof_b[s] = forward_z(pa, per_site[s]["X"]), forward_z(pb, per_site[s]["X"])
-            fold_nets[s] = (pa, pb)
-        log(f"     fold {f + 1}/{len(folds)} (held out {fs}): trained on {len(X)} samples, {time.time() - t0:.0f} s")
-    X, Y, M, w = stack_sites(per_site, sites)
-    za, zb = np.concatenate([oof_a[s] for s in sites]), np.concatenate([oof_b[s] for s in sites])
-    names = STACK_FULL if len(sites) >= MIN_SITES_FULL_STACK else STACK_SMALL
     beta = fit_stack(names, za[:, :H], zb[:, :H], X, Y, M, w)
     flag = X[:, IDX_FLAG] > 0.5
     med1 = stacked_median(names, beta, za[:, :H], zb[:, :H], X)
     cal = {}
     cal["a_lo"], cal["a_hi"] = interval_factors(med1, za, Y, M, flag)
     cal["b_lo"], cal["b_hi"] = interval_factors(zb[:, :H], zb, Y, M, np.ones(len(X), bool))
-    for h in (1, 7, 30, 90):
-        log(f"   h{h:<2} stack {dict(zip(names, [round(float(b_), 3) for b_ in beta[h - 1]]))}; interval factors "
-            f"clim mode {math.exp(cal['a_lo'][h - 1]):.2f}/{math.exp(cal['a_hi'][h - 1]):.2f}, "
-            f"window-only mode {math.exp(cal['b_lo'][h - 1]):.2f}/{math.exp(cal['b_hi'][h - 1]):.2f}")
-    # CV estimate: each training site backtested (held-out-site protocol) with its fold's networks
+    return beta, cal
+
+
+def cv_estimate(series, param, sites, kind, norm, fold_nets, k, names, beta, cal):
+    """CV estimate: each training site backtested (held-out-site protocol) with the first k members
+    of the networks of the fold that did not contain it. Returns the pooled rows (site ALL)."""
     cv_rows = {}
     for s in sites:
-        Pf = assemble(*fold_nets[s], names, beta, cal)
+        pas, pbs = fold_nets[s]
+        Pf = assemble(pas[:k], pbs[:k], names, beta, cal)
         day0, yraw = series[(s, param)]
         cv_rows[s] = backtest_series(day0, yraw, kind, norm, lambda Xb, Pf=Pf: forward_model(Pf, Xb))[0]
-    cv_results = [r for r in aggregate_rows(param, cv_rows) if r["site"] == "ALL"]
+    return [r for r in aggregate_rows(param, cv_rows) if r["site"] == "ALL"]
+
+
+def log_cv(log, title, cv_results):
+    log(f"   CV estimate, {title}:")
     for r in cv_results:
         if r["method"] == "model":
             d = {q["method"]: q["mase"] for q in cv_results if q["horizon"] == r["horizon"]}
             log(f"   CV (training sites, pooled) h{r['horizon']:<2} n {r['n']:5d} MASE model {d['model']:.3f} "
                 f"persistence {d['persistence']:.3f} climatology {d['climatology']:.3f} "
                 f"coverage {100 * r['coverage_p10_p90']:.1f}%")
-    # final networks on all training sites
-    pa = train_net(X, Y, M, seed, NET_A)
-    pb = train_net(X, Y, M, seed + 1, NET_B)
-    P = assemble(pa, pb, names, beta, cal)
-    log(f"   final fit on {len(sites)} training sites ({len(X)} samples), {time.time() - t0:.0f} s total")
+
+
+def member_seed(seed, j):
+    return seed + SEED_MEMBER_STRIDE * j
+
+
+def fit_param(series, param, seed, log, members=MEMBERS, cv_only=False):
+    """Cross-validation (stacking weights, interval factors, CV estimate), then the final fit of every
+    member. With members > 1 the CV estimate of member 0 alone (the one-member model, v1.1.0) is
+    computed too, with its own stacking weights and interval factors, for comparison."""
+    kind, norm, train_keys, test_keys, per_site = prepare_param(series, param)
+    sites = [k[0] for k in train_keys]
+    log(f"\n== {param}: train sites {sites}  held-out {[k[0] for k in test_keys]}")
+    log(f"   normalisation {norm}")
+    folds = site_folds(per_site, K_FOLDS)
+    log(f"   leave-sites-out CV, {len(folds)} folds: {folds}; {members} member(s)")
+    t0 = time.time()
+    oof_a = [{} for _ in range(members)]
+    oof_b = [{} for _ in range(members)]
+    fold_nets = {}
+    for f, fs in enumerate(folds):
+        X, Y, M, _ = stack_sites(per_site, [s for s in sites if s not in fs])
+        pas, pbs = [], []
+        for j in range(members):
+            sj = member_seed(seed, j) + 100 * (f + 1)
+            pas.append(train_net(X, Y, M, sj, NET_A))
+            pbs.append(train_net(X, Y, M, sj + 1, NET_B))
+            for s in fs:
+                oof_a[j][s], oof_b[j][s] = forward_z(pas[j], per_site[s]["X"]), forward_z(pbs[j], per_site[s]["X"])
+        for s in fs:
+            fold_nets[s] = (pas, pbs)
+        log(f"     fold {f + 1}/{len(folds)} (held out {fs}): trained on {len(X)} samples, {time.time() - t0:.0f} s")
+    X, Y, M, w = stack_sites(per_site, sites)
+    zas = [np.concatenate([oof_a[j][s] for s in sites]) for j in range(members)]
+    zbs = [np.concatenate([oof_b[j][s] for s in sites]) for j in range(members)]
+    names = STACK_FULL if len(sites) >= MIN_SITES_FULL_STACK else STACK_SMALL
+    cv_single = None
+    if members > 1:
+        beta1, cal1 = fit_combination(names, zas[0], zbs[0], X, Y, M, w)
+        cv_single = cv_estimate(series, param, sites, kind, norm, fold_nets, 1, names, beta1, cal1)
+        log_cv(log, "member 0 alone (one-member model, own stacking weights and interval factors)", cv_single)
+    beta, cal = fit_combination(names, ensemble_z(zas), ensemble_z(zbs), X, Y, M, w)
+    for h in (1, 7, 30, 90):
+        log(f"   h{h:<2} stack {dict(zip(names, [round(float(b_), 3) for b_ in beta[h - 1]]))}; interval factors "
+            f"clim mode {math.exp(cal['a_lo'][h - 1]):.2f}/{math.exp(cal['a_hi'][h - 1]):.2f}, "
+            f"window-only mode {math.exp(cal['b_lo'][h - 1]):.2f}/{math.exp(cal['b_hi'][h - 1]):.2f}")
+    cv_results = cv_estimate(series, param, sites, kind, norm, fold_nets, members, names, beta, cal)
+    log_cv(log, f"the {members}-member model" if members > 1 else "the model", cv_results)
     info = {"kind": kind, "norm": norm, "train_keys": train_keys, "test_keys": test_keys, "folds": folds,
-            "names": names, "beta": beta, "cal": cal, "cv_results": cv_results, "n_train": int(len(X)),
-            "seconds": time.time() - t0}
+            "names": names, "beta": beta, "cal": cal, "cv_results": cv_results, "cv_results_single": cv_single,
+            "n_train": int(len(X)), "members": members,
+            "member_seeds": [[member_seed(seed, j), member_seed(seed, j) + 1] for j in range(members)]}
+    if cv_only:
+        info["seconds"] = time.time() - t0
+        log(f"   CV only: {time.time() - t0:.0f} s")
+        return None, info
+    # final networks of every member on all training sites
+    pas = [train_net(X, Y, M, member_seed(seed, j), NET_A) for j in range(members)]
+    pbs = [train_net(X, Y, M, member_seed(seed, j) + 1, NET_B) for j in range(members)]
+    P = assemble(pas, pbs, names, beta, cal)
+    log(f"   final fit on {len(sites)} training sites ({len(X)} samples), {time.time() - t0:.0f} s total")
+    info["seconds"] = time.time() - t0
     return P, info
 
 
@@ -880,6 +976,10 @@ def main():
     ap.add_argument("--out", default=os.path.join(ROOT, "models"))
     ap.add_argument("--params", default="oxygen,temperature,chla")
     ap.add_argument("--seed", type=int, default=20240606)
+    ap.add_argument("--members", type=int, default=MEMBERS, help="seed-ensemble size (default %(default)s)")
+    ap.add_argument("--cv-only", action="store_true",
+                    help="run the cross-validation and print the CV estimate only: no final fit, no export, "
+                         "no held-out backtest, nothing written")
     ap.add_argument("--json", default=None, help="write backtest results JSON here ('-' = stdout)")
     ap.add_argument("--fixtures", action="store_true",
                     help="do not train: regenerate the Rust reference fixtures from the models in --out")
@@ -897,13 +997,16 @@ def main():
     log(f"data {os.path.relpath(args.data, ROOT)} sha256 {data_sha}")
     series = load_long(args.data)
     os.makedirs(args.out, exist_ok=True)
-    results, cv_all, summary = [], [], []
+    results, cv_all, cv_single_all, summary = [], [], [], []
 
     for param in args.params.split(","):
         cfg = PARAMS[param]
-        P, info = fit_param(series, param, args.seed, log)
+        P, info = fit_param(series, param, args.seed, log, members=args.members, cv_only=args.cv_only)
         kind, norm = info["kind"], info["norm"]
         cv_all += info["cv_results"]
+        cv_single_all += info["cv_results_single"] or []
+        if args.cv_only:
+            continue
 
         # ---- export
         onnx_path = os.path.join(args.out, f"forecast_{param}.onnx")
@@ -957,8 +1060,13 @@ def main():
                 "data_file": "data/neon/neon_aquatics_daily_2016-2023.csv.gz", "data_sha256": data_sha,
                 "train_sites": [k[0] for k in info["train_keys"]], "heldout_sites": HELDOUT_SITES,
                 "seed": args.seed, "n_train": info["n_train"], "parameters": n_params(P),
+                "ensemble_members": info["members"],
+                "member_seeds_net_a_net_b": info["member_seeds"],
                 "method": ("two MLPs in one graph: net A (climatology mode, doy/level inputs unused) and net B "
-                           "(window-only mode, clim inputs unused). clim_flag=1: median = per-horizon stack "
+                           "(window-only mode, clim inputs unused)"
+                           + (f", each a seed ensemble of {info['members']} members (mean of the members' medians "
+                              "and of their half-widths)" if info["members"] > 1 else "")
+                           + ". clim_flag=1: median = per-horizon stack "
                            "of " + ", ".join(names) + "; clim_flag=0: median = net B. Half-widths from net A "
                            "(flag 1) or net B (flag 0), times per-horizon interval factors."),
                 "net_a": {k: v for k, v in NET_A.items() if k != "zero"} | {"unused_inputs": NET_A["zero"]},
@@ -975,6 +1083,8 @@ def main():
                                          "10 % above P90, separately for clim_flag 1 and 0, smoothed over +-3 "
                                          "horizons; folded into the width biases"),
                 "cv_backtest_training_sites": info["cv_results"],
+                **({"cv_backtest_training_sites_member0_alone": info["cv_results_single"]}
+                   if info["cv_results_single"] else {}),
                 "train_seconds": round(info["seconds"], 1),
             },
             "onnx_vs_numpy_max_abs_diff": maxdiff,
@@ -984,15 +1094,7 @@ def main():
             f.write("\n")
         summary.append((param, os.path.getsize(onnx_path), maxdiff, n_params(P)))
 
-    # ---- table
-    log("\nBacktest on held-out sites " + ",".join(HELDOUT_SITES) + " (pooled rows: site=ALL)")
-    log(f"{'param':<12}{'site':<6}{'h':>3}  {'method':<12}{'n':>6}{'MAE':>9}{'MASE':>8}{'cov80':>7}")
-    for r in results:
-        cov = f"{100 * r['coverage_p10_p90']:6.1f}%" if r["coverage_p10_p90"] is not None else "      -"
-        log(f"{r['parameter']:<12}{r['site']:<6}{r['horizon']:>3}  {r['method']:<12}{r['n']:>6}"
-            f"{r['mae']:>9.3f}{r['mase']:>8.3f}{cov}")
-    for title, rows in (("CV estimate on the training sites (leave-sites-out, not the held-out sites)", cv_all),
-                        ("HELD-OUT sites", results)):
+    def targets_table(title, rows):
         log(f"\nTargets, {title} (site=ALL): model MASE < persistence and < climatology at 7 and 30 d, coverage 70-90%")
         for param in args.params.split(","):
             for h in BACKTEST_HORIZONS:
@@ -1005,6 +1107,23 @@ def main():
                     f"persistence {d['persistence']['mase']:.3f} climatology {d['climatology']['mase']:.3f} "
                     f"coverage {100 * d['model']['coverage_p10_p90']:.1f}% -> "
                     f"{('MET' if ok else 'NOT MET') if h in (7, 30) else '(no target)'}")
+
+    if cv_single_all:
+        targets_table("CV estimate of member 0 alone (one-member model) on the training sites", cv_single_all)
+    targets_table(f"CV estimate of the {args.members}-member model on the training sites (leave-sites-out, "
+                  "not the held-out sites)", cv_all)
+    if args.cv_only:
+        log(f"CV only (nothing written, held-out sites not evaluated); total time {time.time() - t_start:.0f} s")
+        return
+
+    # ---- table
+    log("\nBacktest on held-out sites " + ",".join(HELDOUT_SITES) + " (pooled rows: site=ALL)")
+    log(f"{'param':<12}{'site':<6}{'h':>3}  {'method':<12}{'n':>6}{'MAE':>9}{'MASE':>8}{'cov80':>7}")
+    for r in results:
+        cov = f"{100 * r['coverage_p10_p90']:6.1f}%" if r["coverage_p10_p90"] is not None else "      -"
+        log(f"{r['parameter']:<12}{r['site']:<6}{r['horizon']:>3}  {r['method']:<12}{r['n']:>6}"
+            f"{r['mae']:>9.3f}{r['mase']:>8.3f}{cov}")
+    targets_table("HELD-OUT sites", results)
     for param, size, diff, npar in summary:
         log(f"  model forecast_{param}.onnx: {size / 1024:.0f} KiB, {npar} parameters, ORT-vs-numpy max abs diff {diff:.2e}")
     log(f"total time {time.time() - t_start:.0f} s")

@@ -281,11 +281,7 @@ impl AlarmBook {
         note: Option<String>,
         at: DateTime<Utc>,
     ) -> Result<Alarm, AlarmError> {
-        let a = self
-            .active
-            .values_mut()
-            .find(|a| a.id == id)
-            .ok_or(AlarmError::NotActive(id))?;
+        let a = self.active_mut(id)?;
         if a.state == State::Acknowledged {
             return Err(AlarmError::AlreadyAcknowledged(id));
         }
@@ -324,6 +320,13 @@ impl AlarmBook {
         Ok(a)
     }
 
+    fn active_mut(&mut self, id: i64) -> Result<&mut Alarm, AlarmError> {
+        self.active
+            .values_mut()
+            .find(|a| a.id == id)
+            .ok_or(AlarmError::NotActive(id))
+    }
+
     /// Escalations and reminders due at `now` for alarms nobody has acknowledged yet.
     pub fn tick(&mut self, now: DateTime<Utc>) -> Vec<(Alarm, Event)> {
         let secs = |from: DateTime<Utc>| (now - from).num_milliseconds() as f64 / 1e3;
@@ -357,11 +360,7 @@ impl AlarmBook {
         assignee: Option<String>,
         at: DateTime<Utc>,
     ) -> Result<Alarm, AlarmError> {
-        let a = self
-            .active
-            .values_mut()
-            .find(|a| a.id == id)
-            .ok_or(AlarmError::NotActive(id))?;
+        let a = self.active_mut(id)?;
         a.assignee = assignee;
         a.updated_at = at;
         Ok(a.clone())

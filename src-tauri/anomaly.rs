@@ -34,6 +34,16 @@ const MIN_NEIGHBOURS: usize = 5;
 /// Days within this distance of either end of the series are not scored.
 const MIN_HALF_WINDOW: i64 = 3;
 
+/// Severity of a robust score; `None` below the usual modified-z cut-off of 3.5.
+fn severity_of(score: f64) -> Option<Severity> {
+    match score.abs() {
+        s if s >= 8.0 => Some(Severity::Critical),
+        s if s >= 5.0 => Some(Severity::High),
+        s if s >= 3.5 => Some(Severity::Low),
+        _ => None,
+    }
+}
+
 fn median(v: &mut [f64]) -> Option<f64> {
     if v.is_empty() {
         return None;
@@ -86,12 +96,7 @@ pub fn detect_latest(days: &[(i64, f64)]) -> Option<Anomaly> {
     }
     let (day, value) = pts[last];
     let score = 0.6745 * (value - baseline - med) / mad;
-    let severity = match score.abs() {
-        s if s >= 8.0 => Severity::Critical,
-        s if s >= 5.0 => Severity::High,
-        s if s >= 3.5 => Severity::Low,
-        _ => return None,
-    };
+    let severity = severity_of(score)?;
     Some(Anomaly {
         day,
         value,
@@ -147,12 +152,7 @@ pub fn detect(days: &[(i64, f64)]) -> Vec<Anomaly> {
         .into_iter()
         .filter_map(|(day, value, baseline, res)| {
             let score = 0.6745 * (res - med) / mad;
-            let severity = match score.abs() {
-                s if s >= 8.0 => Severity::Critical,
-                s if s >= 5.0 => Severity::High,
-                s if s >= 3.5 => Severity::Low,
-                _ => return None,
-            };
+            let severity = severity_of(score)?;
             Some(Anomaly {
                 day,
                 value,

@@ -536,6 +536,25 @@ impl Core {
         self.live().resolve(raw_id).map(|s| s.summary_json())
     }
 
+    /// A known station and a known parameter from a query's arguments, or an error naming what
+    /// is unknown.
+    pub(crate) fn station_parameter(
+        &self,
+        raw_id: &str,
+        parameter: &str,
+    ) -> Result<(StationKey, Parameter), CommandError> {
+        let key = self
+            .resolve(raw_id)
+            .ok_or_else(|| CommandError::UnknownStation(raw_id.chars().take(64).collect()))?;
+        let p = Parameter::parse(parameter).ok_or_else(|| {
+            CommandError::BadRequest(format!(
+                "unknown parameter `{}`",
+                parameter.chars().take(40).collect::<String>()
+            ))
+        })?;
+        Ok((key, p))
+    }
+
     /// Canonical id of a station as a client wrote it, if known.
     pub fn resolve(&self, raw_id: &str) -> Option<StationKey> {
         self.live().resolve(raw_id).map(|s| s.key.clone())
@@ -556,15 +575,7 @@ impl Core {
         span: chrono::Duration,
         limit: usize,
     ) -> Result<SeriesPoints, CommandError> {
-        let key = self
-            .resolve(raw_id)
-            .ok_or_else(|| CommandError::UnknownStation(raw_id.chars().take(64).collect()))?;
-        let p = Parameter::parse(parameter).ok_or_else(|| {
-            CommandError::BadRequest(format!(
-                "unknown parameter `{}`",
-                parameter.chars().take(40).collect::<String>()
-            ))
-        })?;
+        let (key, p) = self.station_parameter(raw_id, parameter)?;
         let to_t = parse_bound("to", to)?.unwrap_or_else(Utc::now);
         let from_t = parse_bound("from", from)?.unwrap_or(to_t - span);
         if from_t > to_t {
@@ -630,15 +641,7 @@ impl Core {
         to: Option<&str>,
         resolution: Option<&str>,
     ) -> Result<Value, CommandError> {
-        let key = self
-            .resolve(raw_id)
-            .ok_or_else(|| CommandError::UnknownStation(raw_id.chars().take(64).collect()))?;
-        let p = Parameter::parse(parameter).ok_or_else(|| {
-            CommandError::BadRequest(format!(
-                "unknown parameter `{}`",
-                parameter.chars().take(40).collect::<String>()
-            ))
-        })?;
+        let (key, p) = self.station_parameter(raw_id, parameter)?;
         let to_t = parse_bound("to", to)?.unwrap_or_else(Utc::now);
         let from_t = parse_bound("from", from)?.unwrap_or(to_t - chrono::Duration::hours(24));
         if from_t > to_t {

@@ -319,15 +319,7 @@ impl Core {
         raw_id: &str,
         parameter: &str,
     ) -> Result<Value, CommandError> {
-        let key = self
-            .resolve(raw_id)
-            .ok_or_else(|| CommandError::UnknownStation(raw_id.chars().take(64).collect()))?;
-        let p = Parameter::parse(parameter).ok_or_else(|| {
-            CommandError::BadRequest(format!(
-                "unknown parameter `{}`",
-                parameter.chars().take(40).collect::<String>()
-            ))
-        })?;
+        let (key, p) = self.station_parameter(raw_id, parameter)?;
         let has_model = self
             .forecasting
             .models()
