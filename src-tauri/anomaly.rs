@@ -34,6 +34,17 @@ const MIN_NEIGHBOURS: usize = 5;
 /// Days within this distance of either end of the series are not scored.
 const MIN_HALF_WINDOW: i64 = 3;
 
+/// The finite values of `days`, in day order.
+fn sorted_finite(days: &[(i64, f64)]) -> Vec<(i64, f64)> {
+    let mut pts: Vec<(i64, f64)> = days
+        .iter()
+        .copied()
+        .filter(|(_, v)| v.is_finite())
+        .collect();
+    pts.sort_by_key(|p| p.0);
+    pts
+}
+
 /// Severity of a robust score; `None` below the usual modified-z cut-off of 3.5.
 fn severity_of(score: f64) -> Option<Severity> {
     match score.abs() {
@@ -62,12 +73,7 @@ fn median(v: &mut [f64]) -> Option<f64> {
 /// the residual spread is that of every earlier day against its own trailing baseline. `None`
 /// when there is too little history or the day is not anomalous.
 pub fn detect_latest(days: &[(i64, f64)]) -> Option<Anomaly> {
-    let mut pts: Vec<(i64, f64)> = days
-        .iter()
-        .copied()
-        .filter(|(_, v)| v.is_finite())
-        .collect();
-    pts.sort_by_key(|p| p.0);
+    let pts = sorted_finite(days);
     let trailing = |i: usize| -> Option<f64> {
         let d = pts[i].0;
         let mut near: Vec<f64> = pts[..i]
@@ -108,12 +114,7 @@ pub fn detect_latest(days: &[(i64, f64)]) -> Option<Anomaly> {
 
 /// Detects anomalies in daily values `(day, value)` (usable values only, any order).
 pub fn detect(days: &[(i64, f64)]) -> Vec<Anomaly> {
-    let mut pts: Vec<(i64, f64)> = days
-        .iter()
-        .copied()
-        .filter(|(_, v)| v.is_finite())
-        .collect();
-    pts.sort_by_key(|p| p.0);
+    let pts = sorted_finite(days);
     let (Some(first), Some(last)) = (pts.first().map(|p| p.0), pts.last().map(|p| p.0)) else {
         return Vec::new();
     };

@@ -527,6 +527,30 @@ impl Core {
         n
     }
 
+    /// The core's part of `/health` (the hub adds its client counts and uptime).
+    pub async fn health_json(&self) -> Value {
+        let readings = self.store.reading_count().await.ok();
+        let path = self.store.path();
+        let size: u64 = [path.to_path_buf(), path.with_extension("db-wal")]
+            .iter()
+            .filter_map(|p| std::fs::metadata(p).ok())
+            .map(|m| m.len())
+            .sum();
+        json!({
+            "status": "healthy",
+            "timestamp": fmt_time(Utc::now()),
+            "version": env!("CARGO_PKG_VERSION"),
+            "stations": self.station_count(),
+            "mqtt": self.stats.to_json(),
+            "db": {"path": path.display().to_string(), "readings": readings, "size_bytes": size},
+            "forecast": self.forecasting.health_json(),
+            "loops": self.loops.to_json(),
+            "notifications": self.notify_stats.to_json(
+                &self.notify_config.lock().map(|c| c.clone()).unwrap_or_default()
+            ),
+        })
+    }
+
     /// All stations as `GET /api/stations` returns them.
     pub fn stations_json(&self) -> Value {
         Value::Array(self.live().stations().map(|s| s.summary_json()).collect())

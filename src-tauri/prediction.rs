@@ -25,8 +25,8 @@ const OBSERVED_DAYS: i64 = 60;
 /// within 7 days: the P10 below it raises the alarm. A prediction is capped at warning
 /// (domain.md §14); the value reported is the median when even that is below the limit.
 pub const DO_RULE: &str = "forecast.do_below_4_within_7d";
-const DO_LIMIT: f64 = 4.0;
-const DO_WITHIN_DAYS: usize = 7;
+pub const DO_LIMIT: f64 = 4.0;
+pub const DO_WITHIN_DAYS: usize = 7;
 
 /// Measured P10–P90 coverage of the shipped models on held-out sites (model card).
 const HELDOUT: &str = include_str!("../models/backtest_heldout.json");
@@ -287,30 +287,6 @@ impl Core {
         st.cycles += 1;
         st.last_error = last_error;
         Ok(report)
-    }
-
-    /// The core's part of `/health` (the hub adds its client counts and uptime).
-    pub async fn health_json(&self) -> Value {
-        let readings = self.store.reading_count().await.ok();
-        let path = self.store.path();
-        let size: u64 = [path.to_path_buf(), path.with_extension("db-wal")]
-            .iter()
-            .filter_map(|p| std::fs::metadata(p).ok())
-            .map(|m| m.len())
-            .sum();
-        json!({
-            "status": "healthy",
-            "timestamp": fmt_time(Utc::now()),
-            "version": env!("CARGO_PKG_VERSION"),
-            "stations": self.station_count(),
-            "mqtt": self.stats.to_json(),
-            "db": {"path": path.display().to_string(), "readings": readings, "size_bytes": size},
-            "forecast": self.forecasting.health_json(),
-            "loops": self.loops.to_json(),
-            "notifications": self.notify_stats.to_json(
-                &self.notify_config.lock().map(|c| c.clone()).unwrap_or_default()
-            ),
-        })
     }
 
     /// The newest stored forecast of one series, with the observed daily means before it.

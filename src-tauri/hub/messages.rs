@@ -441,56 +441,35 @@ pub fn forecast_alert(
     row: &crate::store::ForecastRow,
     value: f64,
 ) -> Value {
+    use crate::prediction::{DO_LIMIT, DO_WITHIN_DAYS};
     let p = a.parameter;
-    let cleared = a.state == crate::alarms::State::Resolved;
-    let severity = if cleared { "info" } else { a.severity.as_str() };
-    let message = if cleared {
+    let message = if a.state == crate::alarms::State::Resolved {
         format!(
-            "{} no longer forecast below 4 mg/L within 7 days (lowest P10 {value:.2})",
+            "{} no longer forecast below {DO_LIMIT} mg/L within {DO_WITHIN_DAYS} days (lowest P10 {value:.2})",
             p.label()
         )
     } else {
+        let median = row
+            .quantiles
+            .iter()
+            .take(DO_WITHIN_DAYS)
+            .any(|q| q.1 < DO_LIMIT);
         format!(
-            "{} forecast below 4 mg/L within 7 days ({} {value:.2} mg/L, model {} {})",
+            "{} forecast below {DO_LIMIT} mg/L within {DO_WITHIN_DAYS} days ({} {value:.2} mg/L, model {} {})",
             p.label(),
-            if a.severity == Level::Critical {
-                "median"
-            } else {
-                "P10"
-            },
+            if median { "median" } else { "P10" },
             row.model,
             row.model_version
         )
     };
-    let mut alert = serde_json::Map::new();
-    alert.insert("severity".into(), json!(severity));
-    alert.insert("parameter".into(), json!(p.label()));
-    alert.insert("parameter_code".into(), json!(p.as_str()));
-    alert.insert("value".into(), finite(value));
-    alert.insert("unit".into(), json!(p.canonical_unit()));
-    alert.insert("threshold".into(), json!(4.0));
-    alert.insert("threshold_low".into(), json!(4.0));
-    alert.insert("message".into(), json!(message));
-    alert.insert("level".into(), json!(a.severity.as_str()));
-    alert.insert(
-        "basis".into(),
-        json!({"profile": a.profile, "clause": "forecast: DO P10 below 4 mg/L within 7 days (predicted; capped at warning)"}),
-    );
-    alert.insert("confidence".into(), json!("forecast"));
-    alert.insert(
-        "forecast".into(),
-        json!({"issued_at": fmt_time(crate::live::from_ms(row.issued_ms)), "model": row.model,
-               "model_version": row.model_version, "backend": row.backend}),
-    );
-    alert.insert("station_name".into(), json!(st.name));
-    add_alarm_fields(&mut alert, a);
-    json!({
-        "type": "alert",
-        "station_id": st.key.wire_id(),
-        "timestamp": now(),
-        "priority": if cleared { "medium" } else { severity },
-        "alert": Value::Object(alert),
-    })
+    let mut v = rule_alert(st, a, &message, &basis_clause(a), confidence(a));
+    let alert = &mut v["alert"];
+    alert["value"] = finite(value);
+    alert["threshold"] = json!(DO_LIMIT);
+    alert["threshold_low"] = json!(DO_LIMIT);
+    alert["forecast"] = json!({"issued_at": fmt_time(crate::live::from_ms(row.issued_ms)), "model": row.model,
+        "model_version": row.model_version, "backend": row.backend});
+    v
 }
 
 /// `alert` for an alarm of a non-threshold rule (anomaly, offline, …): the original envelope with
