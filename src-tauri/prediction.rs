@@ -11,7 +11,9 @@ use crate::pipeline::Core;
 use crate::quality::Level;
 use crate::store::ForecastRow;
 use chrono::{DateTime, Utc};
+use serde::Serialize;
 use serde_json::{Value, json};
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// Days of history read per series (the model's climatology uses the station's whole past).
@@ -20,6 +22,8 @@ const HISTORY_DAYS: i64 = 3 * 366;
 const MAX_DATA_AGE_DAYS: i64 = 7;
 /// Daily means sent with a forecast for plotting (the model's input window).
 const OBSERVED_DAYS: i64 = 60;
+/// Series read from SQLite per step of the cycle's read/inference pipeline.
+const CHUNK: usize = 250;
 
 /// Forecast-exceedance rule: dissolved oxygen below 4 mg/L (the CPCB class C/D limit) expected
 /// within 7 days: the P10 below it raises the alarm. A prediction is capped at warning
@@ -140,6 +144,10 @@ pub struct CycleReport {
 
 impl Core {
     /// One prediction cycle over every series with a model. `now` is the issue time.
+    ///
+    /// Daily rollups are read in chunks on a reader thread while the previous chunk runs
+    /// through the model on a blocking thread; frames are serialised after the live state's
+    /// lock is released.
     pub async fn forecast_cycle(&self, now: DateTime<Utc>) -> Result<CycleReport, CommandError> {
         let Some(models) = self.forecasting.models().cloned() else {
             return Ok(CycleReport::default());
@@ -147,93 +155,105 @@ impl Core {
         let started = std::time::Instant::now();
         let today = now.timestamp_millis().div_euclid(86_400_000);
         let wanted: Vec<Parameter> = models.parameters().collect();
-        let mut inputs = Vec::new();
         let mut skipped = 0;
-        for (station, parameter) in self.store.series_keys().await? {
-            let Some(p) = Parameter::parse(&parameter).filter(|p| wanted.contains(p)) else {
-                continue;
-            };
-            let days = self
+        let keys: Vec<(String, Parameter)> = self
+            .store
+            .series_keys()
+            .await?
+            .into_iter()
+            .filter_map(|(s, p)| {
+                let p = Parameter::parse(&p).filter(|p| wanted.contains(p))?;
+                Some((s, p))
+            })
+            .collect();
+        let mut tasks = Vec::new();
+        for chunk in keys.chunks(CHUNK) {
+            let all_days = self
                 .store
-                .daily(station.clone(), parameter, today - HISTORY_DAYS, today)
+                .daily_many(
+                    chunk
+                        .iter()
+                        .map(|(s, p)| (s.clone(), p.as_str().to_string()))
+                        .collect(),
+                    today - HISTORY_DAYS,
+                    today,
+                )
                 .await?;
-            match DailySeries::from_days(days.iter().map(|d| (d.day, d.mean))) {
-                Some(s) if today - s.last_day() <= MAX_DATA_AGE_DAYS => {
-                    inputs.push((station, p, s))
+            let mut inputs = Vec::with_capacity(chunk.len());
+            for ((station, p), days) in chunk.iter().zip(all_days) {
+                match DailySeries::from_days(days.iter().map(|d| (d.day, d.mean))) {
+                    Some(s) if today - s.last_day() <= MAX_DATA_AGE_DAYS => {
+                        inputs.push((station.clone(), *p, s))
+                    }
+                    _ => skipped += 1,
                 }
-                _ => skipped += 1,
             }
+            let m = models.clone();
+            tasks.push(tokio::task::spawn_blocking(move || {
+                inputs
+                    .into_iter()
+                    .map(|(station, p, s)| {
+                        let f = m.forecast(p, &s);
+                        (station, p, s, f)
+                    })
+                    .collect::<Vec<_>>()
+            }));
         }
-        let m = models.clone();
-        let results = tokio::task::spawn_blocking(move || {
-            inputs
-                .into_iter()
-                .map(|(station, p, s)| {
-                    let f = m.forecast(p, &s);
-                    (station, p, s, f)
-                })
-                .collect::<Vec<_>>()
-        })
-        .await
-        .map_err(|e| CommandError::BadRequest(format!("forecast task failed: {e}")))?;
 
         let backend = models.backend.name().to_string();
         let mut rows = Vec::new();
-        let mut by_station: std::collections::BTreeMap<String, Vec<(ForecastRow, DailySeries)>> =
-            Default::default();
+        let mut by_station: BTreeMap<String, Vec<(ForecastRow, DailySeries)>> = BTreeMap::new();
         let mut last_error = None;
-        for (station, p, series, result) in results {
-            match result {
-                Ok(Some(f)) => {
-                    let row = to_row(&station, &f, now, &backend);
-                    by_station
-                        .entry(station)
-                        .or_default()
-                        .push((row.clone(), series));
-                    rows.push(row);
-                }
-                Ok(None) => skipped += 1,
-                Err(e) => {
-                    tracing::warn!(station, parameter = p.as_str(), error = %e, "forecast failed");
-                    last_error = Some(e.to_string());
+        for task in tasks {
+            let results = task
+                .await
+                .map_err(|e| CommandError::BadRequest(format!("forecast task failed: {e}")))?;
+            for (station, p, series, result) in results {
+                match result {
+                    Ok(Some(f)) => {
+                        let row = to_row(&station, &f, now, &backend);
+                        rows.push(row.clone());
+                        by_station.entry(station).or_default().push((row, series));
+                    }
+                    Ok(None) => skipped += 1,
+                    Err(e) => {
+                        tracing::warn!(station, parameter = p.as_str(), error = %e, "forecast failed");
+                        last_error = Some(e.to_string());
+                    }
                 }
             }
         }
         let n_series = rows.len();
         self.store.save_forecasts(rows).await?;
 
-        // Alarms and frames, written before they are announced.
+        // Estimates and alarms under the live lock; alarms are written before they are announced.
         let mut alarm_changes = Vec::new();
         let mut frames = Vec::new();
+        let mut wire_ids = Vec::with_capacity(by_station.len());
         {
             let mut live = self.live();
-            // Today's estimate of each series: the last fallback of the source priority.
             for (station, list) in &by_station {
                 for (row, _) in list {
+                    // Today's estimate of the series: the last fallback of the source priority.
                     let h = today - row.origin_day;
-                    let (Some(p), Some(&(p10, p50, p90))) = (
+                    if let (Some(p), Some(&(p10, p50, p90))) = (
                         Parameter::parse(&row.parameter),
                         usize::try_from(h - 1)
                             .ok()
                             .and_then(|i| row.quantiles.get(i)),
-                    ) else {
-                        continue;
-                    };
-                    live.set_estimate(
-                        station,
-                        p,
-                        crate::priority::ModelEstimate {
-                            day: today,
-                            p10,
-                            p50,
-                            p90,
-                            model: format!("{} {}", row.model, row.model_version),
-                        },
-                    );
-                }
-            }
-            for (station, list) in &by_station {
-                for (row, _) in list {
+                    ) {
+                        live.set_estimate(
+                            station,
+                            p,
+                            crate::priority::ModelEstimate {
+                                day: today,
+                                p10,
+                                p50,
+                                p90,
+                                model: format!("{} {}", row.model, row.model_version),
+                            },
+                        );
+                    }
                     if row.parameter != Parameter::DissolvedOxygen.as_str() {
                         continue;
                     }
@@ -259,10 +279,7 @@ impl Core {
                     }
                 }
                 if let Some(st) = live.get(station) {
-                    frames.push((
-                        st.key.id.clone(),
-                        prediction_update(st.key.wire_id(), list, now).to_string(),
-                    ));
+                    wire_ids.push((station.clone(), st.key.id.clone(), st.key.wire_id()));
                 }
             }
         }
@@ -273,9 +290,24 @@ impl Core {
         for (station, frame) in frames {
             self.broadcast(station, frame);
         }
+        let n_stations = by_station.len();
+        let updates = tokio::task::spawn_blocking(move || {
+            wire_ids
+                .into_iter()
+                .filter_map(|(station, id, wire)| {
+                    let list = by_station.get(&station)?;
+                    Some((id, prediction_update_frame(wire, list, now)))
+                })
+                .collect::<Vec<_>>()
+        })
+        .await
+        .map_err(|e| CommandError::BadRequest(format!("forecast frames failed: {e}")))?;
+        for (station, frame) in updates {
+            self.broadcast(station, frame);
+        }
         let report = CycleReport {
             series: n_series,
-            stations: by_station.len(),
+            stations: n_stations,
             skipped,
             alarms: n_alarms,
         };
@@ -327,7 +359,7 @@ impl Core {
             )
             .await?;
         let series = DailySeries::from_days(days.iter().map(|d| (d.day, d.mean)));
-        Ok(forecast_object(&row, series.as_ref()))
+        Ok(serde_json::to_value(ForecastView::new(&row, series.as_ref())).unwrap_or(Value::Null))
     }
 }
 
@@ -359,65 +391,111 @@ pub fn do_level(row: &ForecastRow) -> (Level, f64) {
     }
 }
 
-/// One series' forecast as `GET /api/stations/{id}/forecast` returns it.
-pub fn forecast_object(row: &ForecastRow, observed: Option<&DailySeries>) -> Value {
-    let p = Parameter::parse(&row.parameter);
-    let mp = p.map_or("", model_parameter);
-    let cov = |h| measured_coverage(mp, h).map(|c| format!("{} d {:.0} %", h, 100.0 * c));
-    let note: Vec<String> = [7, 30, 90].into_iter().filter_map(cov).collect();
-    let observed: Vec<Value> = observed
-        .map(|s| {
-            s.values
-                .iter()
-                .enumerate()
-                .filter(|(i, v)| {
-                    !v.is_nan() && s.day0 + *i as i64 > row.origin_day - OBSERVED_DAYS
-                })
-                .map(|(i, v)| json!({"date": date_of(s.day0 + i as i64).to_string(), "v": finite(*v)}))
-                .collect()
-        })
-        .unwrap_or_default();
-    let points: Vec<Value> = row
-        .quantiles
-        .iter()
-        .enumerate()
-        .map(|(i, (p10, p50, p90))| {
-            json!({
-                "h": i + 1,
-                "date": date_of(row.origin_day + i as i64 + 1).to_string(),
-                "p10": finite(*p10), "p50": finite(*p50), "p90": finite(*p90),
+/// One series' forecast as `GET /api/stations/{id}/forecast` returns it (and each entry of a
+/// `prediction_update` frame's `forecasts`). Typed, so a cycle's frames serialise straight to
+/// text without building a JSON tree per point.
+#[derive(Serialize)]
+pub struct ForecastView<'a> {
+    station_id: &'a str,
+    parameter: &'a str,
+    unit: Option<&'static str>,
+    model: &'a str,
+    model_version: &'a str,
+    backend: &'a str,
+    issued_at: String,
+    origin: chrono::NaiveDate,
+    climatology: bool,
+    kind: &'static str,
+    coverage_note: String,
+    observed: Vec<ObservedDay>,
+    points: Vec<ForecastPoint>,
+}
+
+#[derive(Serialize)]
+struct ObservedDay {
+    date: chrono::NaiveDate,
+    v: Option<f64>,
+}
+
+#[derive(Serialize)]
+struct ForecastPoint {
+    h: usize,
+    date: chrono::NaiveDate,
+    p10: Option<f64>,
+    p50: Option<f64>,
+    p90: Option<f64>,
+}
+
+fn some_finite(v: f64) -> Option<f64> {
+    v.is_finite().then_some(v)
+}
+
+impl<'a> ForecastView<'a> {
+    pub fn new(row: &'a ForecastRow, observed: Option<&DailySeries>) -> Self {
+        let p = Parameter::parse(&row.parameter);
+        let mp = p.map_or("", model_parameter);
+        let cov = |h| measured_coverage(mp, h).map(|c| format!("{} d {:.0} %", h, 100.0 * c));
+        let note: Vec<String> = [7, 30, 90].into_iter().filter_map(cov).collect();
+        let observed = observed
+            .map(|s| {
+                s.values
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, v)| {
+                        !v.is_nan() && s.day0 + *i as i64 > row.origin_day - OBSERVED_DAYS
+                    })
+                    .map(|(i, v)| ObservedDay {
+                        date: date_of(s.day0 + i as i64),
+                        v: some_finite(*v),
+                    })
+                    .collect()
             })
-        })
-        .collect();
-    json!({
-        "station_id": row.station_id,
-        "parameter": row.parameter,
-        "unit": p.map(|p| p.canonical_unit()),
-        "model": row.model,
-        "model_version": row.model_version,
-        "backend": row.backend,
-        "issued_at": fmt_time(crate::live::from_ms(row.issued_ms)),
-        "origin": date_of(row.origin_day).to_string(),
-        "climatology": row.climatology,
-        "kind": "model_forecast",
-        "coverage_note": if note.is_empty() {
-            "P10–P90 interval; its coverage has not been measured for this model".to_string()
-        } else {
-            format!("P10–P90; measured coverage on held-out sites: {}", note.join(", "))
-        },
-        "observed": observed,
-        "points": points,
-    })
+            .unwrap_or_default();
+        let points = row
+            .quantiles
+            .iter()
+            .enumerate()
+            .map(|(i, (p10, p50, p90))| ForecastPoint {
+                h: i + 1,
+                date: date_of(row.origin_day + i as i64 + 1),
+                p10: some_finite(*p10),
+                p50: some_finite(*p50),
+                p90: some_finite(*p90),
+            })
+            .collect();
+        ForecastView {
+            station_id: &row.station_id,
+            parameter: &row.parameter,
+            unit: p.map(|p| p.canonical_unit()),
+            model: &row.model,
+            model_version: &row.model_version,
+            backend: &row.backend,
+            issued_at: fmt_time(crate::live::from_ms(row.issued_ms)),
+            origin: date_of(row.origin_day),
+            climatology: row.climatology,
+            kind: "model_forecast",
+            coverage_note: if note.is_empty() {
+                "P10–P90 interval; its coverage has not been measured for this model".to_string()
+            } else {
+                format!(
+                    "P10–P90; measured coverage on held-out sites: {}",
+                    note.join(", ")
+                )
+            },
+            observed,
+            points,
+        }
+    }
 }
 
 /// The `prediction_update` frame of one station: the original forecast dict (horizons keyed
 /// by day count as strings, and the `predictions` list the original UI read) plus each
 /// series' full forecast under `forecasts`.
-pub fn prediction_update(
+pub fn prediction_update_frame(
     wire_id: Value,
     list: &[(ForecastRow, DailySeries)],
     now: DateTime<Utc>,
-) -> Value {
+) -> String {
     let mut horizons = serde_json::Map::new();
     for h in [7usize, 30, 90] {
         let mut params = serde_json::Map::new();
@@ -479,11 +557,20 @@ pub fn prediction_update(
         })
         .collect();
     let first = list.first().map(|(r, _)| r);
-    json!({
-        "type": "prediction_update",
-        "station_id": wire_id,
-        "timestamp": fmt_time(now),
-        "predictions": {
+    #[derive(Serialize)]
+    struct Frame<'a> {
+        #[serde(rename = "type")]
+        kind: &'static str,
+        station_id: Value,
+        timestamp: String,
+        predictions: Value,
+        forecasts: Vec<ForecastView<'a>>,
+    }
+    let frame = Frame {
+        kind: "prediction_update",
+        station_id: wire_id,
+        timestamp: fmt_time(now),
+        predictions: json!({
             "timestamp": fmt_time(now),
             "issued_at": fmt_time(now),
             "forecasts": horizons,
@@ -494,9 +581,13 @@ pub fn prediction_update(
                 "backend": first.map(|r| r.backend.as_str()),
                 "forecast_horizons": [7, 30, 90],
             },
-        },
-        "forecasts": list.iter().map(|(row, s)| forecast_object(row, Some(s))).collect::<Vec<_>>(),
-    })
+        }),
+        forecasts: list
+            .iter()
+            .map(|(row, s)| ForecastView::new(row, Some(s)))
+            .collect(),
+    };
+    serde_json::to_string(&frame).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -538,7 +629,7 @@ mod tests {
 
     #[test]
     fn forecast_object_lists_every_horizon_with_dates() {
-        let v = forecast_object(&row(6.0, 7.0), None);
+        let v = serde_json::to_value(ForecastView::new(&row(6.0, 7.0), None)).unwrap();
         assert_eq!(v["points"].as_array().unwrap().len(), 90);
         assert_eq!(v["points"][0]["h"], 1);
         assert_eq!(v["origin"], "2024-10-04");
@@ -549,7 +640,12 @@ mod tests {
     #[test]
     fn prediction_update_keeps_the_original_envelope() {
         let s = DailySeries::from_days([(20_000, 7.0)]).unwrap();
-        let v = prediction_update(json!(1), &[(row(6.0, 7.0), s)], Utc::now());
+        let v: Value = serde_json::from_str(&prediction_update_frame(
+            json!(1),
+            &[(row(6.0, 7.0), s)],
+            Utc::now(),
+        ))
+        .unwrap();
         assert_eq!(v["type"], "prediction_update");
         assert_eq!(v["station_id"], 1);
         let h7 = &v["predictions"]["forecasts"]["7"];

@@ -137,6 +137,22 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE alarm ADD COLUMN escalated_at INTEGER;
     ALTER TABLE alarm ADD COLUMN reminders INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE alarm ADD COLUMN last_reminder_at INTEGER;",
+    // 6: the newest forecast of each series in one row (its 90 horizons packed as little-endian
+    // f64 triples), so a cycle writes one row per series instead of ninety; `forecast` keeps the
+    // 7/30/90-day horizons of every origin day for verification.
+    "CREATE TABLE forecast_latest (
+        station_id TEXT NOT NULL,
+        parameter TEXT NOT NULL,
+        issued_at INTEGER NOT NULL,
+        origin_day INTEGER NOT NULL,
+        model TEXT NOT NULL,
+        model_version TEXT NOT NULL,
+        backend TEXT NOT NULL,
+        climatology INTEGER NOT NULL,
+        quantiles BLOB NOT NULL,
+        PRIMARY KEY (station_id, parameter)
+    ) STRICT, WITHOUT ROWID;
+    DELETE FROM forecast WHERE horizon NOT IN (7, 30, 90);",
 ];
 
 pub fn apply(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {

@@ -62,6 +62,25 @@ pub struct ForecastRow {
     pub quantiles: Vec<(f64, f64, f64)>,
 }
 
+/// Packs forecast quantiles as little-endian f64 triples (the `forecast_latest` BLOB).
+pub(crate) fn pack_quantiles(q: &[(f64, f64, f64)]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(q.len() * 24);
+    for (a, b, c) in q {
+        for v in [a, b, c] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+    out
+}
+
+/// The inverse of [`pack_quantiles`]; a trailing partial triple is ignored.
+pub(crate) fn unpack_quantiles(blob: &[u8]) -> Vec<(f64, f64, f64)> {
+    let f = |b: &[u8]| f64::from_le_bytes(b.try_into().unwrap_or([0; 8]));
+    blob.chunks_exact(24)
+        .map(|t| (f(&t[0..8]), f(&t[8..16]), f(&t[16..24])))
+        .collect()
+}
+
 /// Cheap-to-clone handle to the database.
 #[derive(Clone)]
 pub struct Store {
@@ -185,6 +204,19 @@ impl Store {
             .await
     }
 
+    /// Daily rows of each of `keys` (station, parameter), in order, read in one blocking call.
+    pub async fn daily_many(
+        &self,
+        keys: Vec<(String, String)>,
+        from_day: i64,
+        to_day: i64,
+    ) -> Result<Vec<Vec<reader::DailyRow>>, StoreError> {
+        self.inner
+            .readers
+            .run(move |c| reader::daily_many(c, &keys, from_day, to_day))
+            .await
+    }
+
     /// Hourly (start ms, count, mean, min, max) of usable readings of one series.
     pub async fn hourly(
         &self,
@@ -261,4 +293,93 @@ pub(crate) fn configure(conn: &Connection) -> Result<(), rusqlite::Error> {
          PRAGMA temp_store = MEMORY;
          PRAGMA journal_size_limit = 67108864;",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn forecast(issued_ms: i64, origin_day: i64, base: f64) -> ForecastRow {
+        ForecastRow {
+            station_id: "s1".into(),
+            parameter: "temperature".into(),
+            issued_ms,
+            origin_day,
+            model: "forecast_temperature".into(),
+            model_version: "1.2.0".into(),
+            backend: "tract".into(),
+            climatology: true,
+            quantiles: (1..=90)
+                .map(|h| {
+                    (
+                        base + h as f64,
+                        base + h as f64 + 0.5,
+                        base + h as f64 + 1.0,
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn quantiles_survive_packing() {
+        let q = vec![(1.5, -2.25, f64::MAX), (0.0, 1e-300, 7.0)];
+        assert_eq!(unpack_quantiles(&pack_quantiles(&q)), q);
+        assert!(unpack_quantiles(&[1, 2, 3]).is_empty());
+    }
+
+    #[tokio::test]
+    async fn newest_forecast_keeps_every_horizon_and_history_keeps_one_per_origin_day() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        store
+            .save_forecasts(vec![forecast(1_000, 100, 0.0)])
+            .await
+            .unwrap();
+        // Re-issued the same day, then the next day.
+        store
+            .save_forecasts(vec![forecast(2_000, 100, 10.0)])
+            .await
+            .unwrap();
+        store
+            .save_forecasts(vec![forecast(3_000, 101, 20.0)])
+            .await
+            .unwrap();
+        let latest = store
+            .latest_forecast("s1".into(), "temperature".into())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(latest, forecast(3_000, 101, 20.0));
+        let history: Vec<(i64, i64, f64)> = store
+            .inner
+            .readers
+            .run(|c| {
+                let mut s = c.prepare(
+                    "SELECT origin_day, horizon, p50 FROM forecast ORDER BY origin_day, horizon",
+                )?;
+                let rows = s.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+                rows.collect()
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            history,
+            vec![
+                (100, 7, 17.5),
+                (100, 30, 40.5),
+                (100, 90, 100.5),
+                (101, 7, 27.5),
+                (101, 30, 50.5),
+                (101, 90, 110.5),
+            ]
+        );
+        assert!(
+            store
+                .latest_forecast("s1".into(), "oxygen".into())
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
 }

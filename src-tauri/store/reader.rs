@@ -185,6 +185,19 @@ pub fn daily(
     rows.collect()
 }
 
+/// Daily rows of many series in one pass on one connection (the prediction cycle reads every
+/// series; one statement reused beats a round trip per series).
+pub fn daily_many(
+    c: &Connection,
+    keys: &[(String, String)],
+    from_day: i64,
+    to_day: i64,
+) -> Result<Vec<Vec<DailyRow>>, rusqlite::Error> {
+    keys.iter()
+        .map(|(s, p)| daily(c, s, p, from_day, to_day))
+        .collect()
+}
+
 /// One hour of a series: (hour start ms, count, mean, min, max).
 pub type HourRow = (i64, i64, f64, f64, f64);
 
@@ -221,33 +234,25 @@ pub fn latest_forecast(
     parameter: &str,
 ) -> Result<Option<super::ForecastRow>, rusqlite::Error> {
     let mut stmt = c.prepare_cached(
-        "SELECT issued_at, horizon, origin_day, p10, p50, p90, model, model_version, backend, climatology
-         FROM forecast WHERE station_id = ?1 AND parameter = ?2 AND issued_at =
-            (SELECT max(issued_at) FROM forecast WHERE station_id = ?1 AND parameter = ?2)
-         ORDER BY horizon",
+        "SELECT issued_at, origin_day, model, model_version, backend, climatology, quantiles
+         FROM forecast_latest WHERE station_id = ?1 AND parameter = ?2",
     )?;
-    let mut out: Option<super::ForecastRow> = None;
     let mut rows = stmt.query(rusqlite::params![station, parameter])?;
-    while let Some(r) = rows.next()? {
-        let q = (r.get(3)?, r.get(4)?, r.get(5)?);
-        match &mut out {
-            Some(f) => f.quantiles.push(q),
-            None => {
-                out = Some(super::ForecastRow {
-                    station_id: station.to_string(),
-                    parameter: parameter.to_string(),
-                    issued_ms: r.get(0)?,
-                    origin_day: r.get(2)?,
-                    model: r.get(6)?,
-                    model_version: r.get(7)?,
-                    backend: r.get(8)?,
-                    climatology: r.get(9)?,
-                    quantiles: vec![q],
-                })
-            }
-        }
-    }
-    Ok(out)
+    let Some(r) = rows.next()? else {
+        return Ok(None);
+    };
+    let blob: Vec<u8> = r.get(6)?;
+    Ok(Some(super::ForecastRow {
+        station_id: station.to_string(),
+        parameter: parameter.to_string(),
+        issued_ms: r.get(0)?,
+        origin_day: r.get(1)?,
+        model: r.get(2)?,
+        model_version: r.get(3)?,
+        backend: r.get(4)?,
+        climatology: r.get(5)?,
+        quantiles: super::unpack_quantiles(&blob),
+    }))
 }
 
 /// Per series and calendar month (UTC) of usable readings: (station, parameter, month 1-12,

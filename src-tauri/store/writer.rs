@@ -227,16 +227,34 @@ fn insert(
     Ok(flags)
 }
 
-/// Stores a forecast. The newest forecast of a series keeps every horizon; older ones are
-/// thinned to 7, 30 and 90 days (enough to verify them later), and one forecast per origin day
-/// is kept (the last issued), so a 15-minute cycle does not grow the file without bound.
+/// Horizons (days) of every issued forecast kept for later verification.
+pub const VERIFIED_HORIZONS: [usize; 3] = [7, 30, 90];
+
+/// Stores a forecast: every horizon as the series' newest forecast (one row), and the 7/30/90-day
+/// horizons in the history, one forecast per origin day (the last issued), so a 15-minute cycle
+/// neither grows the file without bound nor writes ninety rows per series.
 fn save_forecast(
     tx: &rusqlite::Transaction<'_>,
     f: &super::ForecastRow,
 ) -> Result<(), rusqlite::Error> {
     tx.prepare_cached(
-        "DELETE FROM forecast WHERE station_id = ?1 AND parameter = ?2
-            AND (origin_day = ?3 OR horizon NOT IN (7, 30, 90))",
+        "INSERT OR REPLACE INTO forecast_latest (station_id, parameter, issued_at, origin_day,
+            model, model_version, backend, climatology, quantiles)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        f.station_id,
+        f.parameter,
+        f.issued_ms,
+        f.origin_day,
+        f.model,
+        f.model_version,
+        f.backend,
+        f.climatology,
+        super::pack_quantiles(&f.quantiles),
+    ])?;
+    tx.prepare_cached(
+        "DELETE FROM forecast WHERE station_id = ?1 AND parameter = ?2 AND origin_day = ?3",
     )?
     .execute(params![f.station_id, f.parameter, f.origin_day])?;
     let mut ins = tx.prepare_cached(
@@ -244,12 +262,15 @@ fn save_forecast(
             p10, p50, p90, model, model_version, backend, climatology)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )?;
-    for (i, (p10, p50, p90)) in f.quantiles.iter().enumerate() {
+    for h in VERIFIED_HORIZONS {
+        let Some((p10, p50, p90)) = f.quantiles.get(h - 1) else {
+            continue;
+        };
         ins.execute(params![
             f.station_id,
             f.parameter,
             f.issued_ms,
-            i as i64 + 1,
+            h as i64,
             f.origin_day,
             p10,
             p50,
