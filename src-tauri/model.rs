@@ -23,10 +23,26 @@ pub enum Parameter {
     Depth,
     Chlorophyll,
     Battery,
+    Cod,
+    Toc,
+    /// Nitrate as N (mg/L N); NWMP reports nitrate-N (or nitrate + nitrite N).
+    Nitrate,
+    Chloride,
+    TotalColiform,
+    /// River water level in metres above mean sea level (CWC `HHS`): the only level that may be
+    /// compared with warning and danger levels.
+    WaterLevel,
+    /// Gauge height above a local datum (CWC `HZS`/`HZF`, RTWQMS stage): not comparable with
+    /// danger levels.
+    GaugeHeight,
+    Discharge,
+    Rainfall,
+    AirTemperature,
+    Humidity,
 }
 
 impl Parameter {
-    pub const ALL: [Parameter; 14] = [
+    pub const ALL: [Parameter; 25] = [
         Parameter::Ph,
         Parameter::DissolvedOxygen,
         Parameter::Bod,
@@ -41,6 +57,17 @@ impl Parameter {
         Parameter::Depth,
         Parameter::Chlorophyll,
         Parameter::Battery,
+        Parameter::Cod,
+        Parameter::Toc,
+        Parameter::Nitrate,
+        Parameter::Chloride,
+        Parameter::TotalColiform,
+        Parameter::WaterLevel,
+        Parameter::GaugeHeight,
+        Parameter::Discharge,
+        Parameter::Rainfall,
+        Parameter::AirTemperature,
+        Parameter::Humidity,
     ];
 
     /// The canonical wire name.
@@ -60,6 +87,17 @@ impl Parameter {
             Parameter::Depth => "depth",
             Parameter::Chlorophyll => "chla",
             Parameter::Battery => "battery",
+            Parameter::Cod => "cod",
+            Parameter::Toc => "toc",
+            Parameter::Nitrate => "nitrate_n",
+            Parameter::Chloride => "chloride",
+            Parameter::TotalColiform => "total_coliform",
+            Parameter::WaterLevel => "water_level",
+            Parameter::GaugeHeight => "gauge_height",
+            Parameter::Discharge => "discharge",
+            Parameter::Rainfall => "rainfall",
+            Parameter::AirTemperature => "air_temperature",
+            Parameter::Humidity => "humidity",
         }
     }
 
@@ -82,6 +120,9 @@ impl Parameter {
             Parameter::Tds => "TDS",
             Parameter::Conductivity => "EC",
             Parameter::SpecificConductance => "SpCond",
+            Parameter::Cod => "COD",
+            Parameter::Toc => "TOC",
+            Parameter::TotalColiform => "TC",
             other => other.as_str(),
         }
     }
@@ -103,6 +144,17 @@ impl Parameter {
             Parameter::Depth => "Depth",
             Parameter::Chlorophyll => "Chlorophyll-a",
             Parameter::Battery => "Battery",
+            Parameter::Cod => "COD",
+            Parameter::Toc => "Total Organic Carbon",
+            Parameter::Nitrate => "Nitrate-N",
+            Parameter::Chloride => "Chloride",
+            Parameter::TotalColiform => "Total Coliform",
+            Parameter::WaterLevel => "Water Level",
+            Parameter::GaugeHeight => "Gauge Height",
+            Parameter::Discharge => "Discharge",
+            Parameter::Rainfall => "Rainfall",
+            Parameter::AirTemperature => "Air Temperature",
+            Parameter::Humidity => "Relative Humidity",
         }
     }
 
@@ -110,8 +162,14 @@ impl Parameter {
     pub fn canonical_unit(self) -> &'static str {
         match self {
             Parameter::Ph => "pH",
-            Parameter::DissolvedOxygen | Parameter::Bod | Parameter::Tds => "mg/L",
-            Parameter::FecalColiform => "MPN/100mL",
+            Parameter::DissolvedOxygen
+            | Parameter::Bod
+            | Parameter::Tds
+            | Parameter::Cod
+            | Parameter::Toc
+            | Parameter::Nitrate
+            | Parameter::Chloride => "mg/L",
+            Parameter::FecalColiform | Parameter::TotalColiform => "MPN/100mL",
             Parameter::Temperature => "°C",
             Parameter::Turbidity => "NTU",
             Parameter::Conductivity | Parameter::SpecificConductance => "µS/cm",
@@ -120,6 +178,12 @@ impl Parameter {
             Parameter::Depth => "m",
             Parameter::Chlorophyll => "µg/L",
             Parameter::Battery => "V",
+            Parameter::WaterLevel => "m above MSL",
+            Parameter::GaugeHeight => "m",
+            Parameter::Discharge => "m³/s",
+            Parameter::Rainfall => "mm",
+            Parameter::AirTemperature => "°C",
+            Parameter::Humidity => "%",
         }
     }
 
@@ -139,6 +203,18 @@ impl Parameter {
             Parameter::Depth => (-1.0, 200.0),
             Parameter::Chlorophyll => (0.0, 500.0),
             Parameter::Battery => (0.0, 30.0),
+            Parameter::Cod => (0.0, 5_000.0),
+            Parameter::Toc => (0.0, 1_000.0),
+            Parameter::Nitrate => (0.0, 500.0),
+            Parameter::Chloride => (0.0, 50_000.0),
+            Parameter::TotalColiform => (0.0, 1e9),
+            // Highest Indian river gauges (Himalayan) are a few thousand metres above MSL.
+            Parameter::WaterLevel => (-20.0, 6_000.0),
+            Parameter::GaugeHeight => (-10.0, 100.0),
+            Parameter::Discharge => (0.0, 150_000.0),
+            Parameter::Rainfall => (0.0, 2_000.0),
+            Parameter::AirTemperature => (-60.0, 60.0),
+            Parameter::Humidity => (0.0, 100.0),
         }
     }
 
@@ -165,6 +241,17 @@ impl Parameter {
             "depth" => Parameter::Depth,
             "chla" | "chl" | "chlorophyll" | "chlorophylla" => Parameter::Chlorophyll,
             "battery" | "batt" | "battv" => Parameter::Battery,
+            "cod" => Parameter::Cod,
+            "toc" | "totalorganiccarbon" => Parameter::Toc,
+            "nitrate" | "nitraten" | "no3" | "no3n" | "nitratenitrite" => Parameter::Nitrate,
+            "chloride" | "cl" => Parameter::Chloride,
+            "tc" | "totalcoliform" => Parameter::TotalColiform,
+            "waterlevel" | "level" | "hhs" => Parameter::WaterLevel,
+            "gaugeheight" | "stage" | "hzs" | "hzf" => Parameter::GaugeHeight,
+            "discharge" | "flow" | "riverdischarge" => Parameter::Discharge,
+            "rainfall" | "rain" | "precipitation" => Parameter::Rainfall,
+            "airtemperature" | "airtemp" | "temperature2m" => Parameter::AirTemperature,
+            "humidity" | "relativehumidity" | "rh" => Parameter::Humidity,
             _ => return None,
         };
         Some(p)

@@ -51,9 +51,21 @@ impl QcConfig {
             Parameter::Depth => (Some((0.5, 2.0)), Some(0.0)),
             Parameter::Chlorophyll => (Some((20.0, 100.0)), None),
             // Lab values and counts: no real-time spike or flat-line logic.
-            Parameter::Bod | Parameter::FecalColiform | Parameter::Tds | Parameter::Battery => {
-                (None, None)
-            }
+            Parameter::Bod
+            | Parameter::FecalColiform
+            | Parameter::Tds
+            | Parameter::Battery
+            | Parameter::Cod
+            | Parameter::Toc
+            | Parameter::Nitrate
+            | Parameter::Chloride
+            | Parameter::TotalColiform
+            | Parameter::Rainfall
+            | Parameter::Humidity => (None, None),
+            // Levels rise fast in a flood; flat lines are normal in the dry season.
+            Parameter::WaterLevel | Parameter::GaugeHeight => (Some((3.0, 8.0)), None),
+            Parameter::Discharge => (None, None),
+            Parameter::AirTemperature => (Some((8.0, 15.0)), None),
         };
         QcConfig {
             sensor_span: p.gross_range(),

@@ -11,13 +11,19 @@ pub fn to_canonical(parameter: Parameter, value: f64, unit: &str) -> Option<f64>
     let factor_or = |f: f64| Some(value * f);
     match parameter {
         Parameter::Ph => matches!(lower.as_str(), "" | "ph" | "---" | "-" | "1").then_some(value),
-        Parameter::Temperature => match u {
+        Parameter::Temperature | Parameter::AirTemperature => match u {
             "°C" | "C" | "degC" | "Cel" | "celsius" | "℃" | "deg C" => Some(value),
             "°F" | "F" | "degF" | "fahrenheit" => Some((value - 32.0) * 5.0 / 9.0),
             "K" | "kelvin" => Some(value - 273.15),
             _ => None,
         },
-        Parameter::DissolvedOxygen | Parameter::Bod | Parameter::Tds => match lower.as_str() {
+        Parameter::DissolvedOxygen
+        | Parameter::Bod
+        | Parameter::Tds
+        | Parameter::Cod
+        | Parameter::Toc
+        | Parameter::Nitrate
+        | Parameter::Chloride => match lower.as_str() {
             "mg/l" | "ppm" | "mg l-1" => Some(value),
             "kg/m3" | "kg/m³" => factor_or(1000.0),
             "µg/l" | "ug/l" => factor_or(0.001),
@@ -27,10 +33,12 @@ pub fn to_canonical(parameter: Parameter, value: f64, unit: &str) -> Option<f64>
             }
             _ => None,
         },
-        Parameter::FecalColiform => match lower.replace(' ', "").as_str() {
-            "mpn/100ml" | "cfu/100ml" | "" => Some(value),
-            _ => None,
-        },
+        Parameter::FecalColiform | Parameter::TotalColiform => {
+            match lower.replace(' ', "").as_str() {
+                "mpn/100ml" | "cfu/100ml" | "" => Some(value),
+                _ => None,
+            }
+        }
         Parameter::Turbidity => {
             matches!(lower.as_str(), "ntu" | "fnu" | "ftu" | "").then_some(value)
         }
@@ -53,12 +61,29 @@ pub fn to_canonical(parameter: Parameter, value: f64, unit: &str) -> Option<f64>
             "mV" => factor_or(0.001),
             _ => None,
         },
-        Parameter::Depth => match lower.as_str() {
+        Parameter::Depth | Parameter::GaugeHeight => match lower.as_str() {
             "m" => Some(value),
             "ft" => factor_or(0.3048),
             "cm" => factor_or(0.01),
             _ => None,
         },
+        Parameter::WaterLevel => match lower.as_str() {
+            "m" | "m above msl" | "m amsl" | "masl" => Some(value),
+            _ => None,
+        },
+        Parameter::Discharge => match lower.as_str() {
+            "m³/s" | "m3/s" | "cumec" | "cumecs" | "m^3/s" => Some(value),
+            "l/s" => factor_or(0.001),
+            "ft³/s" | "ft3/s" | "cfs" | "cusec" | "cusecs" => factor_or(0.028_316_846_592),
+            _ => None,
+        },
+        Parameter::Rainfall => match lower.as_str() {
+            "mm" => Some(value),
+            "cm" => factor_or(10.0),
+            "in" | "inch" => factor_or(25.4),
+            _ => None,
+        },
+        Parameter::Humidity => matches!(lower.as_str(), "%" | "%rh" | "percent").then_some(value),
     }
 }
 
