@@ -159,6 +159,7 @@ async fn main() {
                     qc: QcFlag::NotEvaluated,
                     qc_tests: Vec::new(),
                     time_from_receipt: false,
+                    provenance: None,
                     received_at: now,
                 });
             }

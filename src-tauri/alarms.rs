@@ -472,6 +472,7 @@ mod tests {
             qc: crate::model::QcFlag::Pass,
             qc_tests: vec![],
             time_from_receipt: false,
+            provenance: None,
             received_at: t(m),
         };
         let change = live.apply(&r);

@@ -102,6 +102,43 @@ async fn station_wqi(
     core.wqi_json(&station_id, method.as_deref(), days).await
 }
 
+/// The unified view of one station (`GET /api/stations/{id}/comprehensive`).
+#[tauri::command]
+async fn station_comprehensive(
+    core: State<'_, Core>,
+    station_id: String,
+) -> Result<Value, CommandError> {
+    core.comprehensive_json(&station_id).await
+}
+
+/// River or district summary (`GET /api/rivers/{name}`, `/api/districts/{name}`).
+#[tauri::command]
+async fn area_summary(
+    core: State<'_, Core>,
+    kind: String,
+    name: String,
+) -> Result<Value, CommandError> {
+    match kind.as_str() {
+        "river" | "district" | "state" => core.area_summary_json(&kind, &name),
+        other => Err(CommandError::BadRequest(format!(
+            "kind: `{}` is not river, district or state",
+            other.chars().take(20).collect::<String>()
+        ))),
+    }
+}
+
+/// The India station catalogue (`GET /api/catalogue`).
+#[tauri::command]
+async fn catalogue(
+    core: State<'_, Core>,
+    q: Option<String>,
+    state: Option<String>,
+    river: Option<String>,
+    limit: Option<usize>,
+) -> Result<Value, CommandError> {
+    core.catalogue_json(q, state, river, limit)
+}
+
 /// The same report as the hub's `/health` (without its WebSocket client counts).
 #[tauri::command]
 async fn health(core: State<'_, Core>) -> Result<Value, CommandError> {
@@ -181,6 +218,9 @@ pub fn run() -> Result<(), AppError> {
             station_wqi,
             station_series,
             health,
+            station_comprehensive,
+            area_summary,
+            catalogue,
             list_alerts,
             ack_alert,
             resolve_alert,

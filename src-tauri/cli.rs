@@ -24,6 +24,66 @@ pub enum Command {
     /// Forecast models: evaluate them on daily data.
     #[command(subcommand)]
     Forecast(ForecastCommand),
+    /// Fetch a station's history from a government or weather source into the local cache
+    /// (resumable: run the same command again to continue).
+    Backfill(BackfillArgs),
+    /// Import an NWMP / MPCB station table (CSV, optionally .gz) into the local cache.
+    Import(ImportArgs),
+}
+
+/// Where the data and the `[sources]` settings come from (as for `hub`).
+#[derive(Debug, Args, Default)]
+pub struct StoreArgs {
+    /// TOML configuration file (also PUREHEALTH_CONFIG).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Where the database lives (also PUREHEALTH_DATA_DIR).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
+impl StoreArgs {
+    pub fn overrides(&self) -> Overrides {
+        Overrides {
+            config: self.config.clone(),
+            data_dir: self.data_dir.clone(),
+            ..Default::default()
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct BackfillArgs {
+    /// cpcb (RTWQMS year.json), cwc (water level, 7-day windows) or openmeteo (archive).
+    #[arg(long, value_name = "S")]
+    pub source: String,
+    /// Station id as the source names it (CPCB `UT67`, CWC `015-UYDDEL`; for openmeteo a
+    /// station with a location).
+    #[arg(long, value_name = "ID")]
+    pub station: String,
+    /// First day, YYYY-MM-DD.
+    #[arg(long, value_name = "DATE")]
+    pub from: chrono::NaiveDate,
+    /// Last day, YYYY-MM-DD.
+    #[arg(long, value_name = "DATE")]
+    pub to: chrono::NaiveDate,
+    /// CPCB parameter codes (pH, DO, EC, …); repeat or comma-separate. Default: all.
+    #[arg(long = "parameter", value_name = "CODE", value_delimiter = ',')]
+    pub parameters: Vec<String>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The station table (NDAP export, CPCB water_dataX, or an NWMP/MPCB table as CSV).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Provenance label stored with every value (e.g. mpcb).
+    #[arg(long, value_name = "NAME", default_value = "file_import")]
+    pub label: String,
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 #[derive(Debug, Subcommand)]

@@ -52,6 +52,8 @@ pub enum ConfigError {
     HalfClientCert,
     #[error("mqtt_topics: {0}")]
     Route(String),
+    #[error("{0}")]
+    Source(String),
     #[error("stations[{index}] (`{id}`): {message}")]
     Station {
         index: usize,
@@ -134,6 +136,8 @@ pub struct AppConfig {
     pub notify: crate::notify::NotifyConfig,
     /// Whether `notifications` was set at all (the desktop app turns them on by default).
     pub notifications_set: bool,
+    /// Government and weather connectors (all off unless enabled).
+    pub sources: Vec<crate::sources::settings::SourceConfig>,
 }
 
 /// Intervals of the orchestrator's loops (the prediction interval is in [`ForecastConfig`]).
@@ -240,6 +244,9 @@ pub struct FileConfig {
     pub notify_min_severity: Option<String>,
     /// No notifications in this local-time window, e.g. "22:00-06:00".
     pub notify_quiet_hours: Option<String>,
+    /// Connectors: `[sources.cpcb]`, `[sources.cwc]`, … (see `sources::settings`).
+    #[serde(default)]
+    pub sources: BTreeMap<String, crate::sources::settings::SourceFile>,
 }
 
 /// One `[[stations]]` table of the config file.
@@ -471,7 +478,10 @@ impl AppConfig {
         let mqtt_client_id = file
             .mqtt_client_id
             .unwrap_or_else(|| format!("purehealth-hub-{}", listen.port()));
+        let sources =
+            crate::sources::settings::validate(&file.sources, &env).map_err(ConfigError::Source)?;
         Ok(AppConfig {
+            sources,
             data_dir,
             listen,
             mqtt,

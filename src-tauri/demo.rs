@@ -108,6 +108,7 @@ pub fn history(records: &[Record], now: chrono::DateTime<Utc>) -> Vec<crate::mod
                 qc: crate::model::QcFlag::NotEvaluated,
                 qc_tests: Vec::new(),
                 time_from_receipt: false,
+                provenance: None,
                 received_at: now,
             });
         }

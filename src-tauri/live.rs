@@ -344,7 +344,7 @@ impl LiveState {
         let newer = st
             .latest
             .get(&r.parameter)
-            .is_none_or(|l| r.observed_at >= l.t);
+            .is_none_or(|l| takes_over(l, r, st.expected_interval_s));
         let mut transitions = Vec::new();
         let this = Latest {
             value: r.value,
@@ -555,6 +555,24 @@ pub fn finite(v: f64) -> Value {
     if v.is_finite() { json!(v) } else { Value::Null }
 }
 
+/// Whether reading `r` replaces `l` as the latest value of its parameter (the one the index,
+/// the grading and the alarms use). Within one kind of source the newer wins; across kinds the
+/// source priority (sensor > API > satellite > model) decides while the better source is fresh,
+/// so a fresher API value never hides a fresh sensor value.
+fn takes_over(l: &Latest, r: &Reading, expected_interval_s: f64) -> bool {
+    use crate::priority::{fresh_for, rank};
+    let age = |t: DateTime<Utc>| (r.received_at - t).num_milliseconds() as f64 / 1e3;
+    match rank(r.source).cmp(&rank(l.source)) {
+        std::cmp::Ordering::Equal => r.observed_at >= l.t,
+        std::cmp::Ordering::Less => {
+            r.observed_at >= l.t || age(r.observed_at) <= fresh_for(r.source, expected_interval_s)
+        }
+        std::cmp::Ordering::Greater => {
+            r.observed_at >= l.t && age(l.t) > fresh_for(l.source, expected_interval_s)
+        }
+    }
+}
+
 /// Unix milliseconds to UTC.
 pub fn from_ms(ms: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
@@ -621,8 +639,37 @@ mod tests {
             qc: quality::gross_range(p, v).0,
             qc_tests: vec![],
             time_from_receipt: false,
+            provenance: None,
             received_at: t,
         }
+    }
+
+    #[test]
+    fn a_fresher_api_value_never_hides_a_fresh_sensor_value() {
+        let mut s = LiveState::default();
+        let api = |v: f64, min: i64| Reading {
+            source: SourceKind::Api,
+            ..reading(Parameter::DissolvedOxygen, v, min)
+        };
+        s.apply(&reading(Parameter::DissolvedOxygen, 7.0, 0));
+        // Ten minutes later the agency publishes 3.0: the sensor (fresh) stays in force.
+        assert!(!s.apply(&api(3.0, 10)).is_latest);
+        let l = &s.get("1").unwrap().latest[&Parameter::DissolvedOxygen];
+        assert_eq!((l.value, l.source), (7.0, SourceKind::Sensor));
+        // The sensor's own newer value replaces it as usual.
+        assert!(
+            s.apply(&reading(Parameter::DissolvedOxygen, 6.9, 15))
+                .is_latest
+        );
+        // Once the sensor has been silent past its freshness (3 × 300 s by default), the API
+        // value takes over...
+        assert!(s.apply(&api(5.0, 60)).is_latest);
+        let l = &s.get("1").unwrap().latest[&Parameter::DissolvedOxygen];
+        assert_eq!((l.value, l.source), (5.0, SourceKind::Api));
+        // ...and a fresh sensor value wins again even if it is a little older than the API's.
+        let mut back = reading(Parameter::DissolvedOxygen, 6.5, 59);
+        back.received_at = back.observed_at + chrono::Duration::minutes(2);
+        assert!(s.apply(&back).is_latest);
     }
 
     #[test]

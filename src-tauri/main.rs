@@ -17,6 +17,8 @@ fn main() -> std::process::ExitCode {
         Some(Command::Hub(args)) => run_hub(&args),
         Some(Command::Demo(args)) => run_demo(&args),
         Some(Command::Forecast(ForecastCommand::Backtest(args))) => backtest(&args),
+        Some(Command::Backfill(args)) => backfill(&args),
+        Some(Command::Import(args)) => import(&args),
         None => desktop(),
     };
     match result {
@@ -113,6 +115,115 @@ fn backtest(args: &purehealth_lib::cli::BacktestArgs) -> Result<()> {
         print!("{}", backtest::table(&rows));
     }
     Ok(())
+}
+
+/// A core over the configured data directory, without the hub, broker or loops.
+async fn offline_core(cfg: &AppConfig) -> Result<purehealth_lib::pipeline::Core> {
+    let store = purehealth_lib::store::Store::open(&cfg.data_dir)?;
+    Ok(purehealth_lib::pipeline::Core::open(store, cfg.watchdog.clone(), &cfg.stations).await?)
+}
+
+fn backfill(args: &purehealth_lib::cli::BackfillArgs) -> Result<()> {
+    use purehealth_lib::sources::backfill::{self, Job};
+    use std::io::Write;
+    let cfg = AppConfig::load(&args.store.overrides())?;
+    let job = Job {
+        source: args.source.clone(),
+        station: args.station.clone(),
+        from: args.from,
+        to: args.to,
+        parameters: args.parameters.clone(),
+    };
+    job.validate()?;
+    let source = cfg
+        .sources
+        .iter()
+        .find(|s| s.id == job.source)
+        .cloned()
+        .context("source settings missing")?;
+    rt()?.block_on(async {
+        let core = offline_core(&cfg).await?;
+        let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
+        let bar = |p: &backfill::Progress| {
+            let width = 30;
+            let filled = (p.done * width)
+                .checked_div(p.total)
+                .unwrap_or(width)
+                .min(width);
+            let line = format!(
+                "[{}{}] {}/{} chunks · {} readings ({} new) · {}",
+                "#".repeat(filled),
+                " ".repeat(width - filled),
+                p.done,
+                p.total,
+                p.readings,
+                p.new,
+                p.current
+            );
+            let mut err = std::io::stderr();
+            // A progress bar on a terminal; one line per chunk in a log.
+            let _ = if tty {
+                write!(err, "\r{line}")
+            } else {
+                writeln!(err, "{line}")
+            };
+            let _ = err.flush();
+        };
+        let p = backfill::run(&job, &source, &core, &bar).await?;
+        if tty {
+            eprintln!();
+        }
+        println!(
+            "backfill {}: {} chunks ({} resumed), {} readings, {} new{}",
+            p.job,
+            p.total,
+            p.resumed,
+            p.readings,
+            p.new,
+            if p.failed_chunks.is_empty() {
+                String::new()
+            } else {
+                format!(", {} failed", p.failed_chunks.len())
+            }
+        );
+        for f in &p.failed_chunks {
+            println!("  failed {f}");
+        }
+        if !p.failed_chunks.is_empty() {
+            anyhow::bail!(
+                "{} of {} chunks failed; run the same command again to retry them",
+                p.failed_chunks.len(),
+                p.total
+            );
+        }
+        Ok(())
+    })
+}
+
+fn import(args: &purehealth_lib::cli::ImportArgs) -> Result<()> {
+    let cfg = AppConfig::load(&args.store.overrides())?;
+    let bytes = std::fs::read(&args.file)
+        .with_context(|| format!("cannot read {}", args.file.display()))?;
+    rt()?.block_on(async {
+        let core = offline_core(&cfg).await?;
+        let v = core
+            .import_table(&bytes, &args.label)
+            .await
+            .map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
+        println!(
+            "imported {} ({} layout): {} rows, {} stations, {} values, {} new",
+            args.file.display(),
+            v["layout"].as_str().unwrap_or("?"),
+            v["rows"],
+            v["stations"],
+            v["observations"],
+            v["new"]
+        );
+        for s in v["skipped"].as_array().into_iter().flatten().take(10) {
+            println!("  skipped: {}", s.as_str().unwrap_or_default());
+        }
+        Ok(())
+    })
 }
 
 /// Ctrl-C or SIGTERM.

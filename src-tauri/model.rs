@@ -400,6 +400,9 @@ pub struct Reading {
     pub qc_tests: Vec<&'static str>,
     /// True when the sender gave no time and the receive time was used.
     pub time_from_receipt: bool,
+    /// Which connector delivered it and any correction made on the way (`cpcb_rtwqms; …`);
+    /// `None` for sensor readings.
+    pub provenance: Option<String>,
     pub received_at: DateTime<Utc>,
 }
 

@@ -341,6 +341,7 @@ mod timer_tests {
             qc: crate::model::QcFlag::Pass,
             qc_tests: vec![],
             time_from_receipt: false,
+            provenance: None,
             received_at: at,
         };
         live.lock().unwrap().apply(&reading(t0));

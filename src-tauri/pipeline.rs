@@ -41,6 +41,8 @@ pub struct Core {
     /// Desktop-notification counters and settings (for `/health`).
     pub notify_stats: Arc<crate::notify::NotifyStats>,
     pub notify_config: Arc<Mutex<crate::notify::NotifyConfig>>,
+    /// Health of the government and weather connectors.
+    pub sources: Arc<crate::sources::runner::Registry>,
 }
 
 impl Core {
@@ -119,6 +121,7 @@ impl Core {
             loops: Arc::default(),
             notify_stats: Arc::default(),
             notify_config: Arc::default(),
+            sources: Arc::default(),
         })
     }
 
@@ -545,6 +548,7 @@ impl Core {
             "db": {"path": path.display().to_string(), "readings": readings, "size_bytes": size},
             "forecast": self.forecasting.health_json(),
             "loops": self.loops.to_json(),
+            "sources": self.sources.to_json(Utc::now()),
             "notifications": self.notify_stats.to_json(
                 &self.notify_config.lock().map(|c| c.clone()).unwrap_or_default()
             ),

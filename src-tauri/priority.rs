@@ -36,7 +36,8 @@ pub struct InForce {
     pub interval: Option<(f64, f64)>,
 }
 
-fn rank(s: SourceKind) -> u8 {
+/// Priority rank of a source: lower is better.
+pub fn rank(s: SourceKind) -> u8 {
     match s {
         SourceKind::Sensor => 0,
         SourceKind::Api => 1,

@@ -56,6 +56,16 @@ pub async fn start(cfg: &AppConfig) -> Result<Running, StartError> {
             .map_err(|e| StartError::Join(e.to_string()))??;
     }
     // Models load off the async threads, before the hub answers, so /health is complete.
+    // The India station catalogue (CPCB NWMP list): river/state metadata for area summaries.
+    let registry = core.sources.clone();
+    tokio::task::spawn_blocking(
+        move || match crate::sources::catalogue::Catalogue::bundled() {
+            Ok(cat) => registry.install_catalogue(cat),
+            Err(e) => tracing::error!(error = %e, "station catalogue not loaded"),
+        },
+    )
+    .await
+    .map_err(|e| StartError::Join(e.to_string()))?;
     let fc = cfg.forecast.clone();
     let forecasting = core.forecasting.clone();
     tokio::task::spawn_blocking(move || {
@@ -90,6 +100,7 @@ pub async fn start(cfg: &AppConfig) -> Result<Running, StartError> {
         }
     });
     spawn_loops(cfg, &core, &cancel, &tracker);
+    crate::sources::feeds::spawn_all(&cfg.sources, &core, &cancel, &tracker);
     if let Ok(mut n) = core.notify_config.lock() {
         *n = cfg.notify.clone();
     }

@@ -262,3 +262,109 @@ pub async fn readings(
         .await
         .map(Json)
 }
+
+/// `GET /api/stations/{id}/comprehensive`: the unified view (water quality, hydrology,
+/// weather) with each field's source, connector and freshness.
+pub async fn comprehensive(
+    State(s): State<HubState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, CommandError> {
+    s.core.comprehensive_json(&id).await.map(Json)
+}
+
+/// `GET /api/rivers/{river}`: the original `get_river_data(river)`.
+pub async fn river(
+    State(s): State<HubState>,
+    Path(name): Path<String>,
+) -> Result<Json<Value>, CommandError> {
+    s.core.area_summary_json("river", &name).map(Json)
+}
+
+/// `GET /api/districts/{district}`: the original `get_district_summary(district)`.
+pub async fn district(
+    State(s): State<HubState>,
+    Path(name): Path<String>,
+) -> Result<Json<Value>, CommandError> {
+    s.core.area_summary_json("district", &name).map(Json)
+}
+
+/// `GET /api/states/{state}`: the same summary over a state.
+pub async fn state_summary(
+    State(s): State<HubState>,
+    Path(name): Path<String>,
+) -> Result<Json<Value>, CommandError> {
+    s.core.area_summary_json("state", &name).map(Json)
+}
+
+/// `GET /api/sources`: every connector's health (also under `/health`).
+pub async fn sources(State(s): State<HubState>) -> Json<Value> {
+    Json(s.core.sources.to_json(chrono::Utc::now()))
+}
+
+#[derive(Deserialize)]
+pub struct CatalogueQuery {
+    q: Option<String>,
+    state: Option<String>,
+    river: Option<String>,
+    limit: Option<usize>,
+}
+
+/// `GET /api/catalogue?q=&state=&river=&limit=`: the India station catalogue.
+pub async fn catalogue(
+    State(s): State<HubState>,
+    Query(q): Query<CatalogueQuery>,
+) -> Result<Json<Value>, CommandError> {
+    s.core
+        .catalogue_json(q.q, q.state, q.river, q.limit)
+        .map(Json)
+}
+
+#[derive(Deserialize)]
+pub struct BackfillBody {
+    source: String,
+    station: String,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+    #[serde(default)]
+    parameters: Vec<String>,
+}
+
+/// `POST /api/backfill` `{"source","station","from","to","parameters"?}` → 202 with the job key.
+pub async fn backfill(
+    State(s): State<HubState>,
+    body: Result<Json<BackfillBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<(StatusCode, Json<Value>), CommandError> {
+    let Json(b) = body.map_err(|e| CommandError::BadRequest(e.body_text()))?;
+    let job = crate::sources::backfill::Job {
+        source: b.source,
+        station: b.station,
+        from: b.from,
+        to: b.to,
+        parameters: b.parameters,
+    };
+    s.core
+        .start_backfill(job)
+        .map(|v| (StatusCode::ACCEPTED, Json(v)))
+}
+
+/// `GET /api/backfill`: jobs started since the hub started, with their progress.
+pub async fn backfill_jobs(State(s): State<HubState>) -> Json<Value> {
+    Json(s.core.sources.jobs_json())
+}
+
+#[derive(Deserialize)]
+pub struct ImportQuery {
+    label: Option<String>,
+}
+
+/// `POST /api/import?label=mpcb` with a CSV station table as the body.
+pub async fn import(
+    State(s): State<HubState>,
+    Query(q): Query<ImportQuery>,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, CommandError> {
+    s.core
+        .import_table(&body, q.label.as_deref().unwrap_or("file_import"))
+        .await
+        .map(Json)
+}

@@ -51,6 +51,17 @@ pub fn router(state: HubState) -> Router {
         .route("/api/stations/{id}/forecast", get(api::forecast))
         .route("/api/stations/{id}/wqi", get(api::wqi))
         .route("/api/stations/{id}/series", get(api::series))
+        .route("/api/stations/{id}/comprehensive", get(api::comprehensive))
+        .route("/api/rivers/{river}", get(api::river))
+        .route("/api/districts/{district}", get(api::district))
+        .route("/api/states/{state}", get(api::state_summary))
+        .route("/api/sources", get(api::sources))
+        .route("/api/catalogue", get(api::catalogue))
+        .route("/api/backfill", get(api::backfill_jobs).post(api::backfill))
+        .route(
+            "/api/import",
+            axum::routing::post(api::import).layer(axum::extract::DefaultBodyLimit::max(16 << 20)),
+        )
         .route("/api/alerts", get(api::alerts))
         .route("/api/alerts/{id}/ack", axum::routing::post(api::ack))
         .route("/api/alerts/{id}/assign", axum::routing::post(api::assign))

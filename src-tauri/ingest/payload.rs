@@ -192,6 +192,7 @@ impl Context<'_> {
             qc,
             qc_tests,
             time_from_receipt,
+            provenance: None,
             received_at: self.received_at,
         })
     }

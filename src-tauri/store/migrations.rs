@@ -153,6 +153,10 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (station_id, parameter)
     ) STRICT, WITHOUT ROWID;
     DELETE FROM forecast WHERE horizon NOT IN (7, 30, 90);",
+    // 7: provenance of readings from government and weather connectors (which connector, which
+    // correction), on every row and on each series' newest value.
+    "ALTER TABLE reading ADD COLUMN provenance TEXT;
+    ALTER TABLE series ADD COLUMN provenance TEXT;",
 ];
 
 pub fn apply(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {

@@ -258,6 +258,14 @@ impl Store {
         self.inner.readers.run(reader::latest).await
     }
 
+    /// The newest value of every series (parameter × source) of one station.
+    pub async fn latest_of(&self, station: String) -> Result<Vec<LatestRow>, StoreError> {
+        self.inner
+            .readers
+            .run(move |c| reader::latest_of(c, &station))
+            .await
+    }
+
     /// Points of one series in `[from, to]` (unix ms), oldest first, at most `limit`.
     pub async fn series(
         &self,

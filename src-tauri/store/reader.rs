@@ -74,6 +74,7 @@ pub struct LatestRow {
     pub qc: i64,
     pub source: String,
     pub received_ms: i64,
+    pub provenance: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -103,7 +104,8 @@ pub fn stations(c: &Connection) -> Result<Vec<StationRow>, rusqlite::Error> {
 pub fn latest(c: &Connection) -> Result<Vec<LatestRow>, rusqlite::Error> {
     // The writer keeps the newest row of every series in `series`.
     let mut stmt = c.prepare_cached(
-        "SELECT station_id, parameter, ts, value, unit, qc, source, received_at FROM series",
+        "SELECT station_id, parameter, ts, value, unit, qc, source, received_at, provenance
+         FROM series",
     )?;
     let rows = stmt.query_map([], |r| {
         Ok(LatestRow {
@@ -115,6 +117,29 @@ pub fn latest(c: &Connection) -> Result<Vec<LatestRow>, rusqlite::Error> {
             qc: r.get(5)?,
             source: r.get(6)?,
             received_ms: r.get(7)?,
+            provenance: r.get(8)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// The newest value of every series (parameter × source) of one station.
+pub fn latest_of(c: &Connection, station: &str) -> Result<Vec<LatestRow>, rusqlite::Error> {
+    let mut stmt = c.prepare_cached(
+        "SELECT station_id, parameter, ts, value, unit, qc, source, received_at, provenance
+         FROM series WHERE station_id = ?1",
+    )?;
+    let rows = stmt.query_map([station], |r| {
+        Ok(LatestRow {
+            station_id: r.get(0)?,
+            parameter: r.get(1)?,
+            ts_ms: r.get(2)?,
+            value: r.get(3)?,
+            unit: r.get(4)?,
+            qc: r.get(5)?,
+            source: r.get(6)?,
+            received_ms: r.get(7)?,
+            provenance: r.get(8)?,
         })
     })?;
     rows.collect()

@@ -154,20 +154,22 @@ fn insert(
     )?;
     let mut stmt = tx.prepare_cached(
         "INSERT OR IGNORE INTO reading (station_id, parameter, ts, source, value, unit, raw_value,
-            raw_unit, qc, qc_tests, time_from_receipt, received_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            raw_unit, qc, qc_tests, time_from_receipt, received_at, provenance)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     )?;
     // Per series: newest value and row count (start-up and /health read this, not `reading`).
     let mut series = tx.prepare_cached(
-        "INSERT INTO series (station_id, parameter, source, ts, value, unit, qc, received_at, count)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1)
+        "INSERT INTO series (station_id, parameter, source, ts, value, unit, qc, received_at, count,
+            provenance)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, ?9)
          ON CONFLICT (station_id, parameter, source) DO UPDATE SET
             count = count + 1,
             ts = CASE WHEN excluded.ts >= ts THEN excluded.ts ELSE ts END,
             value = CASE WHEN excluded.ts >= ts THEN excluded.value ELSE value END,
             unit = CASE WHEN excluded.ts >= ts THEN excluded.unit ELSE unit END,
             qc = CASE WHEN excluded.ts >= ts THEN excluded.qc ELSE qc END,
-            received_at = CASE WHEN excluded.ts >= ts THEN excluded.received_at ELSE received_at END",
+            received_at = CASE WHEN excluded.ts >= ts THEN excluded.received_at ELSE received_at END,
+            provenance = CASE WHEN excluded.ts >= ts THEN excluded.provenance ELSE provenance END",
     )?;
     let mut daily = tx.prepare_cached(
         "INSERT INTO daily (station_id, parameter, day, n, sum, min, max)
@@ -200,6 +202,7 @@ fn insert(
             r.qc_tests.join(","),
             r.time_from_receipt,
             r.received_at.timestamp_millis(),
+            r.provenance,
         ])?;
         if n == 1 {
             series.execute(params![
@@ -211,6 +214,7 @@ fn insert(
                 r.unit,
                 r.qc.code(),
                 r.received_at.timestamp_millis(),
+                r.provenance,
             ])?;
             let ts = r.observed_at.timestamp_millis();
             if r.qc.usable() && ts >= 0 {

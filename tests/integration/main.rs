@@ -17,5 +17,8 @@ mod auth;
 mod forecast;
 // mqtts:// to a mosquitto TLS listener with a private CA.
 mod tls;
+// Government connectors against a local replay server: every failure mode, then recovery.
+mod replay;
+mod sources;
 mod util;
 mod watchdog;

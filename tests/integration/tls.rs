@@ -4,7 +4,7 @@ use std::path::Path;
 use std::process::Command;
 
 /// A throwaway CA and a server certificate for 127.0.0.1, made with the openssl CLI.
-fn make_certs(dir: &Path) {
+pub fn make_certs(dir: &Path) {
     let run = |args: &[&str]| {
         let out = Command::new("openssl")
             .args(args)
