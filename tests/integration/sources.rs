@@ -31,12 +31,17 @@ const LATEST: &str = "/data/internet/layers/10/index.json";
 const STATIONS: &str = "/data/internet/stations/stations.json";
 
 fn cpcb_config(dir: &Path, base: &str, extra: &str) -> std::path::PathBuf {
+    let breaker = if extra.contains("breaker_failures") {
+        ""
+    } else {
+        "breaker_failures = 1000\n"
+    };
     let path = dir.join("sources.toml");
     std::fs::write(
         &path,
         format!(
             "[sources.cpcb]\nenabled = true\nbase_url = \"{base}\"\ninterval_s = 0.5\ntimeout_s = 1\n\
-             retries = 0\nstale_after_s = 3\nbreaker_failures = 1000\nmin_request_interval_ms = 0\n{extra}"
+             retries = 0\nstale_after_s = 3\nmin_request_interval_ms = 0\n{breaker}{extra}"
         ),
     )
     .unwrap();
@@ -198,11 +203,25 @@ async fn a_broken_certificate_reads_as_such_and_a_pinned_one_is_trusted() {
     let base = format!("https://127.0.0.1:{}", replay.port);
 
     let dir = tempfile::tempdir().unwrap();
-    let config = cpcb_config(dir.path(), &base, "");
+    let config = cpcb_config(
+        dir.path(),
+        &base,
+        "breaker_failures = 2\nbreaker_cooldown_s = 600\n",
+    );
     let mut hub = Hub::with_config(dir.path(), &config).await;
     let h = wait_cpcb(&hub, "TLS failure", |c| c["state"] == "degraded").await;
     let reason = h["reason"].as_str().unwrap();
     assert!(reason.starts_with("TLS certificate problem"), "{h}");
+    // Two failures in a row open the circuit: no request for the cool-down.
+    let h = wait_cpcb(&hub, "circuit open", |c| c["circuit_open_until"].is_string()).await;
+    assert!(
+        h["reason"].as_str().unwrap().contains("circuit open after 2 failures"),
+        "{h}"
+    );
+    let polls = h["polls"].as_u64().unwrap();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let h = cpcb(&hub.get("/health").await.unwrap());
+    assert_eq!(h["polls"].as_u64().unwrap(), polls, "no poll while open: {h}");
     hub.terminate();
 
     // Pinning the certificate's CA (not turning verification off) fixes it.
