@@ -9,6 +9,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::HashMap;
 
+/// The rule of station-offline alarms: no reading for `watchdog_factor` expected intervals.
+pub const OFFLINE_RULE: &str = "station.offline";
+
 /// The rule behind threshold alarms: the ladder of one parameter's limits in the station's
 /// criteria profile, e.g. `cpcb.dbu.C.dissolved_oxygen`.
 pub fn threshold_rule(profile: &str, p: Parameter) -> String {
@@ -44,11 +47,27 @@ impl State {
     }
 }
 
+impl Alarm {
+    /// What the alarm is about, for messages: the parameter's label or "Station".
+    pub fn subject_label(&self) -> &'static str {
+        self.parameter.map_or("Station", Parameter::label)
+    }
+
+    /// The wire code of the subject: the parameter's name or `station` (stored as such).
+    pub fn subject_code(&self) -> &'static str {
+        self.parameter.map_or(STATION_SUBJECT, Parameter::as_str)
+    }
+}
+
+/// The stored and wire `parameter` of alarms about a station itself.
+pub const STATION_SUBJECT: &str = "station";
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Alarm {
     pub id: i64,
     pub station_id: String,
-    pub parameter: Parameter,
+    /// `None` for alarms about the station itself (offline).
+    pub parameter: Option<Parameter>,
     pub rule: String,
     pub profile: String,
     /// `warning` or `critical`.
@@ -141,7 +160,7 @@ impl Default for Policy {
     }
 }
 
-type Key = (String, Parameter, String);
+type Key = (String, Option<Parameter>, String);
 
 /// The active alarms, keyed by station, parameter and rule.
 #[derive(Debug, Default)]
@@ -196,6 +215,44 @@ impl AlarmBook {
         &mut self,
         station: &str,
         parameter: Parameter,
+        rule: &str,
+        profile: &str,
+        level: Level,
+        value: f64,
+        low: bool,
+        at: DateTime<Utc>,
+    ) -> Option<(Alarm, Event)> {
+        self.on_subject(
+            station,
+            Some(parameter),
+            rule,
+            profile,
+            level,
+            value,
+            low,
+            at,
+        )
+    }
+
+    /// Feeds the level of a rule about the station itself (no parameter), e.g.
+    /// [`OFFLINE_RULE`]; `value` is what the rule measures (seconds silent).
+    pub fn on_station_rule(
+        &mut self,
+        station: &str,
+        rule: &str,
+        profile: &str,
+        level: Level,
+        value: f64,
+        at: DateTime<Utc>,
+    ) -> Option<(Alarm, Event)> {
+        self.on_subject(station, None, rule, profile, level, value, false, at)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn on_subject(
+        &mut self,
+        station: &str,
+        parameter: Option<Parameter>,
         rule: &str,
         profile: &str,
         level: Level,
@@ -369,7 +426,7 @@ impl AlarmBook {
     /// Whether a rule has an active alarm for this station and parameter.
     pub fn is_active(&self, station: &str, p: Parameter, rule: &str) -> bool {
         self.active
-            .contains_key(&(station.to_string(), p, rule.to_string()))
+            .contains_key(&(station.to_string(), Some(p), rule.to_string()))
     }
 }
 

@@ -186,15 +186,28 @@ impl Core {
                     live.alarms
                         .on_finding(&r.station.id, f, &profile, r.observed_at)
                 });
+                if change.back_online {
+                    let back = live.alarms.on_station_rule(
+                        &r.station.id,
+                        crate::alarms::OFFLINE_RULE,
+                        &profile,
+                        Level::Ok,
+                        0.0,
+                        r.received_at,
+                    );
+                    let Some(st) = live.get(&r.station.id) else {
+                        continue;
+                    };
+                    let mut frame = messages::station_status(st, true);
+                    if let Some((a, _)) = &back {
+                        messages::attach_alarm(&mut frame, a);
+                    }
+                    frames.push((st.key.id.clone(), frame.to_string()));
+                    alarm_changes.extend(back);
+                }
                 let Some(st) = live.get(&r.station.id) else {
                     continue;
                 };
-                if change.back_online {
-                    frames.push((
-                        st.key.id.clone(),
-                        messages::station_status(st, true).to_string(),
-                    ));
-                }
                 // One frame per reading: the original per-reading mode, with the whole state.
                 frames.push((
                     st.key.id.clone(),
@@ -307,14 +320,14 @@ impl Core {
                     let what = if *e == Event::Escalated {
                         format!(
                             "ESCALATED: {} alarm unacknowledged for {} min",
-                            a.parameter.label(),
+                            a.subject_label(),
                             (now - a.opened_at).num_minutes()
                         )
                     } else {
                         format!(
                             "Reminder {}: {} alarm still unacknowledged (opened {})",
                             a.reminders,
-                            a.parameter.label(),
+                            a.subject_label(),
                             crate::model::fmt_time(a.opened_at)
                         )
                     };
@@ -486,7 +499,7 @@ impl Core {
                 let who = alarm.assignee.as_deref().unwrap_or("nobody");
                 let msg = format!(
                     "{} alarm assigned to {who} by {}",
-                    alarm.parameter.label(),
+                    alarm.subject_label(),
                     by.unwrap_or("operator")
                 );
                 let mut v = messages::rule_alert(
@@ -511,15 +524,42 @@ impl Core {
     }
 
     /// One watchdog pass: stations silent for too long go offline, with an `alert` each.
-    pub fn check_offline(&self, now: DateTime<Utc>) -> usize {
-        let frames: Vec<(String, Value)> = {
+    pub async fn check_offline(&self, now: DateTime<Utc>) -> usize {
+        let (frames, changes) = {
             let mut live = self.live();
             let went = live.check_offline(now);
-            went.iter()
-                .filter_map(|id| live.get(id))
-                .map(|st| (st.key.id.clone(), messages::station_status(st, false)))
-                .collect()
+            let mut frames = Vec::new();
+            let mut changes = Vec::new();
+            for id in &went {
+                let profile = live.profile_of(id).to_string();
+                let silent_s = live
+                    .get(id)
+                    .and_then(|st| st.reporting.last_seen)
+                    .map_or(0.0, |t| (now - t).num_milliseconds() as f64 / 1e3);
+                // An offline station is an alarm like any other: acknowledged, assigned,
+                // escalated, and resolved by itself with the next reading.
+                let change = live.alarms.on_station_rule(
+                    id,
+                    crate::alarms::OFFLINE_RULE,
+                    &profile,
+                    Level::Warning,
+                    silent_s,
+                    now,
+                );
+                if let Some(st) = live.get(id) {
+                    let mut frame = messages::station_status(st, false);
+                    if let Some((a, _)) = &change {
+                        messages::attach_alarm(&mut frame, a);
+                    }
+                    frames.push((st.key.id.clone(), frame));
+                }
+                changes.extend(change);
+            }
+            (frames, changes)
         };
+        if let Err(e) = self.store.save_alarms(changes).await {
+            tracing::error!(error = %e, "could not store offline alarms");
+        }
         let n = frames.len();
         for (station, frame) in frames {
             let _ = self.tx.send(Outgoing {

@@ -194,7 +194,7 @@ fn spawn_loops(cfg: &AppConfig, core: &Core, cancel: &CancellationToken, tracker
         move || {
             let c = c.clone();
             async move {
-                let n = c.check_offline(chrono::Utc::now());
+                let n = c.check_offline(chrono::Utc::now()).await;
                 if n > 0 {
                     tracing::warn!(stations = n, "stations went offline");
                 }

@@ -243,6 +243,18 @@ pub fn alert(
     frame
 }
 
+/// Adds an alarm's workflow fields (id, rule, state, …) to an `alert` frame built elsewhere
+/// (the station offline/online frame).
+pub fn attach_alarm(frame: &mut Value, a: &Alarm) {
+    if let Some(obj) = frame.get_mut("alert").and_then(Value::as_object_mut) {
+        add_alarm_fields(obj, a);
+        obj.insert(
+            "basis".into(),
+            json!({"profile": a.profile, "clause": basis_clause(a)}),
+        );
+    }
+}
+
 fn add_alarm_fields(obj: &mut serde_json::Map<String, Value>, a: &Alarm) {
     obj.insert("alarm_id".into(), json!(a.id));
     obj.insert("rule_id".into(), json!(a.rule));
@@ -262,23 +274,22 @@ fn add_alarm_fields(obj: &mut serde_json::Map<String, Value>, a: &Alarm) {
 
 /// `alert` for an operator action on an alarm (acknowledged or resolved by hand).
 pub fn alarm_action(st: &StationState, a: &Alarm) -> Value {
-    let p = a.parameter;
     let message = match a.state {
         crate::alarms::State::Acknowledged => format!(
             "{} alarm acknowledged by {}",
-            p.label(),
+            a.subject_label(),
             a.acknowledged_by.as_deref().unwrap_or("?")
         ),
         _ => format!(
             "{} alarm resolved by {}",
-            p.label(),
+            a.subject_label(),
             a.resolved_by.as_deref().unwrap_or("?")
         ),
     };
     let mut alert = serde_json::Map::new();
     alert.insert("severity".into(), json!(a.severity.as_str()));
-    alert.insert("parameter".into(), json!(p.label()));
-    alert.insert("parameter_code".into(), json!(p.as_str()));
+    alert.insert("parameter".into(), json!(a.subject_label()));
+    alert.insert("parameter_code".into(), json!(a.subject_code()));
     alert.insert("value".into(), finite(a.last_value));
     alert.insert("message".into(), json!(message));
     alert.insert(
@@ -323,7 +334,13 @@ pub fn basis_clause(a: &Alarm) -> String {
         return "daily mean outside the seasonal baseline (robust score ≥ 5 warning, ≥ 8 critical)"
             .into();
     }
-    profile_clause(&a.profile, a.parameter)
+    match a.parameter {
+        Some(p) => profile_clause(&a.profile, p),
+        None if a.rule == crate::alarms::OFFLINE_RULE => {
+            "station offline: no reading for the watchdog's number of expected intervals".into()
+        }
+        None => a.rule.clone(),
+    }
 }
 
 /// The confidence label of the data behind an alarm.
@@ -341,7 +358,7 @@ pub fn alarm_json(a: &Alarm) -> Value {
         "confidence": confidence(a),
         "id": a.id,
         "station_id": a.station_id,
-        "parameter": a.parameter.as_str(),
+        "parameter": a.subject_code(),
         "rule": a.rule,
         "profile": a.profile,
         "severity": a.severity.as_str(),
@@ -442,11 +459,10 @@ pub fn forecast_alert(
     value: f64,
 ) -> Value {
     use crate::prediction::{DO_LIMIT, DO_WITHIN_DAYS};
-    let p = a.parameter;
     let message = if a.state == crate::alarms::State::Resolved {
         format!(
             "{} no longer forecast below {DO_LIMIT} mg/L within {DO_WITHIN_DAYS} days (lowest P10 {value:.2})",
-            p.label()
+            a.subject_label()
         )
     } else {
         let median = row
@@ -456,7 +472,7 @@ pub fn forecast_alert(
             .any(|q| q.1 < DO_LIMIT);
         format!(
             "{} forecast below {DO_LIMIT} mg/L within {DO_WITHIN_DAYS} days ({} {value:.2} mg/L, model {} {})",
-            p.label(),
+            a.subject_label(),
             if median { "median" } else { "P10" },
             row.model,
             row.model_version
@@ -485,10 +501,13 @@ pub fn rule_alert(
     let severity = if cleared { "info" } else { a.severity.as_str() };
     let mut alert = serde_json::Map::new();
     alert.insert("severity".into(), json!(severity));
-    alert.insert("parameter".into(), json!(a.parameter.label()));
-    alert.insert("parameter_code".into(), json!(a.parameter.as_str()));
+    alert.insert("parameter".into(), json!(a.subject_label()));
+    alert.insert("parameter_code".into(), json!(a.subject_code()));
     alert.insert("value".into(), finite(a.last_value));
-    alert.insert("unit".into(), json!(a.parameter.canonical_unit()));
+    alert.insert(
+        "unit".into(),
+        json!(a.parameter.map_or("s", |p| p.canonical_unit())),
+    );
     alert.insert("message".into(), json!(message));
     alert.insert("level".into(), json!(a.severity.as_str()));
     alert.insert(

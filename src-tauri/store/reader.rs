@@ -328,7 +328,7 @@ pub fn alarms(
             Alarm {
                 id: r.get(0)?,
                 station_id: r.get(1)?,
-                parameter: crate::model::Parameter::Ph,
+                parameter: None,
                 rule: r.get(3)?,
                 profile: r.get(4)?,
                 severity: Level::Warning,
@@ -354,7 +354,14 @@ pub fn alarms(
     for row in rows {
         let (param, severity, st, mut a) = row?;
         // Rows this build cannot read (an unknown parameter) are skipped, not fatal.
-        let (Some(p), Some(s)) = (crate::model::Parameter::parse(&param), State::parse(&st)) else {
+        let p = match param.as_str() {
+            crate::alarms::STATION_SUBJECT => None,
+            other => match crate::model::Parameter::parse(other) {
+                Some(p) => Some(p),
+                None => continue,
+            },
+        };
+        let Some(s) = State::parse(&st) else {
             continue;
         };
         a.parameter = p;

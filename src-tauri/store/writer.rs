@@ -307,7 +307,7 @@ fn save_alarm(tx: &rusqlite::Transaction<'_>, a: &Alarm, e: Event) -> Result<(),
     .execute(params![
         a.id,
         a.station_id,
-        a.parameter.as_str(),
+        a.subject_code(),
         a.rule,
         a.profile,
         a.severity.as_str(),

@@ -213,15 +213,25 @@ async fn a_broken_certificate_reads_as_such_and_a_pinned_one_is_trusted() {
     let reason = h["reason"].as_str().unwrap();
     assert!(reason.starts_with("TLS certificate problem"), "{h}");
     // Two failures in a row open the circuit: no request for the cool-down.
-    let h = wait_cpcb(&hub, "circuit open", |c| c["circuit_open_until"].is_string()).await;
+    let h = wait_cpcb(&hub, "circuit open", |c| {
+        c["circuit_open_until"].is_string()
+    })
+    .await;
     assert!(
-        h["reason"].as_str().unwrap().contains("circuit open after 2 failures"),
+        h["reason"]
+            .as_str()
+            .unwrap()
+            .contains("circuit open after 2 failures"),
         "{h}"
     );
     let polls = h["polls"].as_u64().unwrap();
     tokio::time::sleep(Duration::from_secs(2)).await;
     let h = cpcb(&hub.get("/health").await.unwrap());
-    assert_eq!(h["polls"].as_u64().unwrap(), polls, "no poll while open: {h}");
+    assert_eq!(
+        h["polls"].as_u64().unwrap(),
+        polls,
+        "no poll while open: {h}"
+    );
     hub.terminate();
 
     // Pinning the certificate's CA (not turning verification off) fixes it.
