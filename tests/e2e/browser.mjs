@@ -12,6 +12,8 @@
 //   E2E_FORECAST_TIMEOUT_MS  how long to wait for its forecast panel (default 90000; the demo hub has a
 //                    forecast about 30 s after it started, and the panel retries every 30 s)
 //   E2E_REPLAY_HOURS  replay window ending now (default 6; played at ×3600, so 6 h take 6 s)
+//   E2E_CATALOGUE_QUERY  catalogue search text (default godavari; must match stations)
+//   E2E_AREA_RIVER   river whose area summary is checked (default Godavari; must have stations on record)
 //   HUB_RESTART_CMD  optional shell command that restarts the hub on the same port; when set, the
 //                    reconnection step runs it and expects conn-state to leave `live`, come back,
 //                    and live updates (data-seq) to resume
@@ -43,6 +45,8 @@ const FORECAST_TIMEOUT = Number(process.env.E2E_FORECAST_TIMEOUT_MS || 90_000);
 const BROKER_PORT = process.env.E2E_BROKER_PORT || '';
 const REQUIRE_ALARM = Boolean(process.env.E2E_REQUIRE_ALARM);
 const REPLAY_HOURS = Number(process.env.E2E_REPLAY_HOURS || 6);
+const CATALOGUE_QUERY = process.env.E2E_CATALOGUE_QUERY || 'godavari';
+const AREA_RIVER = process.env.E2E_AREA_RIVER || 'Godavari';
 const ARGS = [
   '--headless',
   '--no-sandbox',
@@ -168,6 +172,55 @@ const openStation = async (id) => {
 };
 const waitHealthLoaded = () =>
   page.waitForFunction(() => document.querySelector('[data-testid=health-view]')?.getAttribute('data-loaded') === 'true', null, { timeout: 10_000 });
+
+/** GET a JSON endpoint the new views use; a 404 names the missing endpoint instead of a bare status. */
+async function getApi(pathAndQuery, what) {
+  const res = await page.request.get(`${base}${pathAndQuery}`);
+  if (res.status() === 404) {
+    const body = (await res.text()).slice(0, 200);
+    throw new Error(`GET ${pathAndQuery} answered 404 (${body || 'empty body'}): ${what}`);
+  }
+  if (!res.ok()) throw new Error(`GET ${pathAndQuery}: HTTP ${res.status()} ${(await res.text()).slice(0, 200)}`);
+  return res.json();
+}
+
+/** Scrolls `testid` to the top of the viewport, below the sticky header. */
+const scrollToTestId = (testid, offset = 16) =>
+  page.evaluate(
+    ([id, off]) => {
+      document.querySelector(`[data-testid="${id}"]`)?.scrollIntoView({ block: 'start' });
+      window.scrollBy(0, -(document.querySelector('header')?.offsetHeight ?? 0) - off);
+    },
+    [testid, offset],
+  );
+const waitCatalogue = () =>
+  page.waitForFunction(() => document.querySelector('[data-testid=catalogue]')?.getAttribute('data-state') === 'ok', null, { timeout: 10_000 });
+const waitArea = () =>
+  page.waitForFunction(
+    () => {
+      const st = document.querySelector('[data-testid=area-summary]')?.getAttribute('data-state');
+      return st && st !== 'loading' ? st : null;
+    },
+    null,
+    { timeout: 10_000 },
+  );
+const waitComprehensive = async () => {
+  const st = await (
+    await page.waitForFunction(
+      () => {
+        const v = document.querySelector('[data-testid=comprehensive]')?.getAttribute('data-state');
+        return v && v !== 'loading' ? v : null;
+      },
+      null,
+      { timeout: 15_000 },
+    )
+  ).jsonValue();
+  if (st === 'error' || st === 'missing') {
+    const msg = (await page.getByTestId('comprehensive').textContent())?.trim().slice(0, 200);
+    throw new Error(`"All sources" section is ${st}: ${msg}`);
+  }
+  return st;
+};
 
 /** `GET …/series` exactly as the UI asks it; a 404 means the hub has no such endpoint (yet). */
 async function getSeries(id, parameter, from, to, resolution = 'auto') {
@@ -934,7 +987,12 @@ try {
     const loops = api.loops ? Object.keys(api.loops).length : null;
     if (loops !== null && (await page.getByTestId('health-loop').count()) !== loops) throw new Error(`loop rows ≠ ${loops}`);
     const sources = api.sources ? Object.keys(api.sources).length : null;
-    if (sources !== null && (await page.getByTestId('health-source').count()) !== sources) throw new Error(`source rows ≠ ${sources}`);
+    // A list of connectors (`[{id, state, …}]`) is shown by the "Data connectors" panel (next step), anything else by the table.
+    const connectorList = Array.isArray(api.sources) && api.sources.length > 0 && api.sources.every((c) => typeof c?.id === 'string');
+    const shownSources = connectorList
+      ? await page.locator('[data-testid=connectors] [data-testid^="connector-"][data-state]').count()
+      : await page.getByTestId('health-source').count();
+    if (sources !== null && shownSources !== sources) throw new Error(`${shownSources} source rows/cards ≠ ${sources}`);
     // Refreshed every 10 s while shown: the uptime moves on.
     const up0 = Number(await page.getByTestId('health-uptime').getAttribute('data-seconds'));
     await page.waitForFunction((u) => Number(document.querySelector('[data-testid=health-uptime]')?.getAttribute('data-seconds')) > u, up0, { timeout: 15_000 });
@@ -943,6 +1001,193 @@ try {
     await page.getByTestId('nav-list').click();
     await rows.first().waitFor({ state: 'visible', timeout: 5_000 });
     return `${status}, v${version}, backend ${backend}, ${models} model(s), loops ${loops ?? 'not reported'}, sources ${sources ?? 'not reported'}; refreshed`;
+  });
+
+  await step('data connectors: one card per GET /api/sources entry, state and reason verbatim', async () => {
+    const api = await getApi('/api/sources', 'this hub has no /api/sources endpoint');
+    if (!Array.isArray(api)) throw new Error(`GET /api/sources is not an array: ${JSON.stringify(api).slice(0, 120)}`);
+    await page.getByTestId('nav-health').click();
+    await waitHealthLoaded();
+    await page.getByTestId('connectors').waitFor({ state: 'visible', timeout: 5_000 });
+    const cards = page.locator('[data-testid=connectors] [data-testid^="connector-"][data-state]');
+    const n = await cards.count();
+    if (n !== api.length) throw new Error(`${n} connector cards, GET /api/sources lists ${api.length}`);
+    const states = [];
+    for (const c of api) {
+      const card = page.getByTestId(`connector-${c.id}`);
+      const st = await card.getAttribute('data-state');
+      if (st !== c.state) throw new Error(`connector-${c.id}: data-state ${st}, API says ${c.state}`);
+      const reason = card.getByTestId('connector-reason');
+      if (c.reason) {
+        const shown = (await reason.textContent())?.trim();
+        if (shown !== c.reason.trim()) throw new Error(`connector-${c.id}: reason "${shown}", API says "${c.reason}"`);
+      } else if ((await reason.count()) !== 0) throw new Error(`connector-${c.id}: shows a reason, the API has none`);
+      if (c.state === 'disabled') {
+        const hint = (await card.getByTestId('connector-off-hint').textContent()) ?? '';
+        if (!hint.includes(`[sources.${c.id}]`)) throw new Error(`connector-${c.id}: off hint "${hint.trim()}" does not name [sources.${c.id}]`);
+      }
+      if (c.state === 'not_authorised' && (await card.getByTestId('connector-auth-hint').count()) !== 1) {
+        throw new Error(`connector-${c.id}: not authorised without the access hint`);
+      }
+      if (Boolean(c.insecure_tls) !== ((await card.getByTestId('connector-insecure-tls').count()) === 1)) throw new Error(`connector-${c.id}: insecure TLS badge ≠ API`);
+      if (Boolean(c.stale) !== ((await card.getByTestId('connector-stale').count()) === 1)) throw new Error(`connector-${c.id}: stale badge ≠ API`);
+      if (Boolean(c.circuit_open_until) !== ((await card.getByTestId('connector-circuit').count()) === 1)) throw new Error(`connector-${c.id}: circuit line ≠ API`);
+      states.push(`${c.id}=${st}`);
+    }
+    await scrollToTestId('connectors');
+    await page.waitForTimeout(200);
+    await shot('connectors-light.png', false);
+    await withTheme('dark', async () => {
+      await scrollToTestId('connectors');
+      await shot('connectors-dark.png', false);
+    });
+    await page.getByTestId('nav-list').click();
+    await rows.first().waitFor({ state: 'visible', timeout: 5_000 });
+    return states.join(', ') || 'no connectors';
+  });
+
+  await step(`"All sources" (unified view) of ${FORECAST_STATION} like GET /api/stations/{id}/comprehensive`, async () => {
+    const api = await getApi(`/api/stations/${encodeURIComponent(FORECAST_STATION)}/comprehensive`, 'this hub has no /comprehensive endpoint');
+    await openStation(FORECAST_STATION);
+    const st = await waitComprehensive();
+    const groups = { water_quality: api.water_quality ?? [], hydrology: api.hydrology ?? [], weather: api.weather ?? [] };
+    const anyField = Object.values(groups).some((g) => g.length > 0);
+    if (!anyField && !api.flood && !api.district_bulletins) {
+      if (st !== 'empty') throw new Error(`API has no data but data-state=${st}`);
+      throw new Error(`GET …/comprehensive of ${FORECAST_STATION} has no fields; the demo station should have sensor water quality`);
+    }
+    if (st !== 'ok') throw new Error(`data-state=${st}`);
+    // The API is fetched again here; a field that appears or changes source in between is tolerated once by re-reading.
+    const mismatch = async (a) => {
+      for (const [g, fields] of Object.entries({ water_quality: a.water_quality ?? [], hydrology: a.hydrology ?? [], weather: a.weather ?? [] })) {
+        const shown = await page.getByTestId(`comp-group-${g}`).count();
+        if (fields.length === 0 && shown) return `group ${g} shown but empty in the API`;
+        if (fields.length > 0 && !shown) return `group ${g} (${fields.length} field(s)) not shown`;
+        for (const f of fields) {
+          const el = page.getByTestId(`comp-field-${f.parameter}`);
+          if ((await el.count()) !== 1) return `comp-field-${f.parameter} missing`;
+          const [src, con] = await el.evaluate((e) => [e.getAttribute('data-source'), e.getAttribute('data-connector')]);
+          if (src !== (f.source ?? '') || con !== (f.connector ?? '')) return `comp-field-${f.parameter}: ${src}/${con}, API ${f.source}/${f.connector}`;
+        }
+      }
+      if (Boolean(a.flood) !== ((await page.getByTestId('comp-flood').count()) === 1)) return 'flood block ≠ API';
+      return null;
+    };
+    let bad = await mismatch(api);
+    if (bad) {
+      await page.waitForTimeout(1_000);
+      bad = await mismatch(await getApi(`/api/stations/${encodeURIComponent(FORECAST_STATION)}/comprehensive`, ''));
+    }
+    if (bad) throw new Error(bad);
+    const sensors = await page.locator('[data-testid=comp-group-water_quality] [data-testid^="comp-field-"][data-source=sensor]').count();
+    if (sensors < 1) throw new Error('no water-quality field with data-source="sensor"');
+    await scrollToTestId('comprehensive');
+    await page.waitForTimeout(200);
+    await shot('station-sources-light.png');
+    await withTheme('dark', () => shot('station-sources-dark.png'));
+    const counts = Object.entries(groups).map(([g, f]) => `${g} ${f.length}`).join(', ');
+    return `${counts}; ${sensors} sensor water-quality field(s)${api.flood ? `; flood ${api.flood.status}` : ''}`;
+  });
+
+  await step(`catalogue: search "${CATALOGUE_QUERY}" (debounced), state filter, rows like GET /api/catalogue`, async () => {
+    await page.getByTestId('nav-catalogue').click();
+    await page.getByTestId('catalogue').waitFor({ state: 'visible', timeout: 5_000 });
+    await waitCatalogue();
+    const size = Number(await page.getByTestId('catalogue').getAttribute('data-total'));
+    const asked = [];
+    const onReq = (r) => r.url().includes('/api/catalogue') && asked.push(new URL(r.url()).searchParams.get('q') ?? '');
+    page.on('request', onReq);
+    // The search box is labelled ("Search the catalogue") and typing is debounced by 250 ms.
+    const box = page.getByLabel('Search the catalogue');
+    await box.fill('');
+    await box.pressSequentially(CATALOGUE_QUERY, { delay: 40 });
+    await page.waitForFunction(
+      (q) => {
+        const c = document.querySelector('[data-testid=catalogue]');
+        return c?.getAttribute('data-state') === 'ok' && document.querySelector('[data-testid=catalogue-search]')?.value === q;
+      },
+      CATALOGUE_QUERY,
+      { timeout: 10_000 },
+    );
+    await page.waitForTimeout(400);
+    await waitCatalogue();
+    page.off('request', onReq);
+    if (asked.at(-1) !== CATALOGUE_QUERY) throw new Error(`last catalogue request q=${asked.at(-1)}, expected ${CATALOGUE_QUERY}`);
+    if (asked.length >= CATALOGUE_QUERY.length) throw new Error(`${asked.length} requests for ${CATALOGUE_QUERY.length} keystrokes: not debounced`);
+    const limit = 200;
+    const api = await getApi(`/api/catalogue?${new URLSearchParams({ q: CATALOGUE_QUERY, limit: String(limit) })}`, 'this hub has no /api/catalogue endpoint');
+    const shown = await page.getByTestId('catalogue-row').count();
+    const total = Number(await page.getByTestId('catalogue').getAttribute('data-total'));
+    if (api.total < 1) throw new Error(`GET /api/catalogue?q=${CATALOGUE_QUERY} matches no station`);
+    if (shown < 1) throw new Error('no catalogue-row');
+    if (total !== api.total || shown !== api.stations.length) throw new Error(`UI ${shown} row(s) of ${total}, API ${api.stations.length} of ${api.total}`);
+    const firstId = await page.getByTestId('catalogue-row').first().getAttribute('data-id');
+    if (firstId !== api.stations[0].id) throw new Error(`first row ${firstId}, API ${api.stations[0].id}`);
+    // Live rows link to the station view.
+    const live = page.locator('[data-testid=catalogue-row][data-live=true]');
+    const nLive = await live.count();
+    if (nLive !== api.stations.filter((x) => x.live).length) throw new Error(`${nLive} live row(s), API ${api.stations.filter((x) => x.live).length}`);
+    if (nLive) {
+      const href = await live.first().locator('a[href^="#/station/"]').first().getAttribute('href');
+      if (!href) throw new Error('a live row has no link to its station');
+    }
+    if (api.stations.some((x) => x.river)) {
+      const links = page.locator('[data-testid=catalogue-river-link]');
+      const riverLink = (await links.count()) ? await links.first().getAttribute('href') : null;
+      if (!riverLink?.startsWith('#/river/')) throw new Error(`river link ${riverLink}`);
+    }
+    // The state select lists the reply's states; choosing one filters by it.
+    const opts = await page.getByTestId('catalogue-state').locator('option').count();
+    if (opts !== api.states.length + 1) throw new Error(`${opts - 1} state option(s), API ${api.states.length}`);
+    let stateNote = 'no states';
+    if (api.states.length) {
+      const chosen = api.states[0].name;
+      await page.getByTestId('catalogue-state').selectOption(chosen);
+      await page.waitForFunction(
+        (st) => {
+          const c = document.querySelector('[data-testid=catalogue]');
+          const links = [...document.querySelectorAll('[data-testid=catalogue-row] [data-testid=catalogue-state-link]')];
+          return c?.getAttribute('data-state') === 'ok' && links.length > 0 && links.every((l) => l.textContent.trim() === st);
+        },
+        chosen,
+        { timeout: 10_000 },
+      );
+      stateNote = `state "${chosen}" → ${await page.getByTestId('catalogue-row').count()} row(s)`;
+      await page.getByTestId('catalogue-state').selectOption('');
+      await waitCatalogue();
+    }
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await shot('catalogue-light.png', false);
+    await withTheme('dark', () => shot('catalogue-dark.png', false));
+    return `catalogue ${size} first shown; "${CATALOGUE_QUERY}": ${shown} row(s) of ${total} after ${asked.length} request(s), ${nLive} live; ${stateNote}`;
+  });
+
+  await step(`area summary #/river/${AREA_RIVER} like GET /api/rivers/{name} (stations_total > 0)`, async () => {
+    const api = await getApi(`/api/rivers/${encodeURIComponent(AREA_RIVER)}`, `no station on record for river ${AREA_RIVER} (catalogue stations count as no_data)`);
+    if (!(api.stations_total > 0)) throw new Error(`stations_total ${api.stations_total}`);
+    await page.evaluate((r) => (window.location.hash = `#/river/${encodeURIComponent(r)}`), AREA_RIVER);
+    await page.getByTestId('area-summary').waitFor({ state: 'visible', timeout: 5_000 });
+    const st = await (await waitArea()).jsonValue();
+    if (st !== 'ok') throw new Error(`area-summary data-state=${st}: ${(await page.getByTestId('area-summary').textContent())?.trim().slice(0, 200)}`);
+    const total = Number(await page.getByTestId('area-summary').getAttribute('data-total'));
+    if (total !== api.stations_total) throw new Error(`data-total ${total}, API ${api.stations_total}`);
+    let sum = 0;
+    for (const k of ['ok', 'warning', 'critical', 'offline', 'no_data']) {
+      const n = Number(await page.getByTestId(`area-count-${k}`).getAttribute('data-count'));
+      if (n !== (api.counts?.[k] ?? 0)) throw new Error(`area-count-${k} ${n}, API ${api.counts?.[k]}`);
+      sum += n;
+    }
+    if (sum !== total) throw new Error(`counts add up to ${sum}, not ${total}`);
+    const listed = await page.getByTestId('area-station').count();
+    if (listed !== api.stations.length) throw new Error(`${listed} station row(s), API ${api.stations.length}`);
+    const linked = await page.locator('[data-testid=area-station][data-live=true] a[href^="#/station/"]').count();
+    const live = api.stations.filter((x) => x.station).length;
+    if (linked !== live) throw new Error(`${linked} station link(s), ${live} live station(s) in the API`);
+    await shot('area-light.png');
+    await withTheme('dark', () => shot('area-dark.png'));
+    await page.getByTestId('nav-list').click();
+    await rows.first().waitFor({ state: 'visible', timeout: 5_000 });
+    return `${total} station(s): ${Object.entries(api.counts ?? {}).map(([k, v]) => `${k} ${v}`).join(', ')}; mean WQI ${api.mean_wqi ?? '—'}`;
   });
 
   await step('map shows station markers and opens a station', async () => {
@@ -1086,6 +1331,38 @@ try {
     await page.getByTestId('nav-list').click();
     await rows.first().waitFor({ state: 'visible', timeout: 5_000 });
     if (o1 > 1 || o2 > 1) throw new Error(`horizontal overflow: time range ${o1}px, replay ${o2}px`);
+    return 'no horizontal overflow';
+  });
+
+  await step('phone-size catalogue, area summary, "All sources" and connectors', async () => {
+    const over = {};
+    await page.getByTestId('nav-catalogue').click();
+    await waitCatalogue();
+    await page.getByTestId('catalogue-row').first().waitFor({ state: 'visible', timeout: 10_000 });
+    await page.evaluate(() => window.scrollTo(0, 0));
+    over.catalogue = await overflowX();
+    await shot('catalogue-phone.png', false);
+    await page.evaluate((r) => (window.location.hash = `#/river/${encodeURIComponent(r)}`), AREA_RIVER);
+    await waitArea();
+    over.area = await overflowX();
+    await shot('area-phone.png', false);
+    await openStation(FORECAST_STATION);
+    await waitComprehensive();
+    await scrollToTestId('comprehensive');
+    await page.waitForTimeout(300);
+    over.sources = await overflowX();
+    await shot('station-sources-phone.png', false);
+    await page.getByTestId('nav-health').click();
+    await waitHealthLoaded();
+    await page.getByTestId('connectors').waitFor({ state: 'visible', timeout: 5_000 });
+    await scrollToTestId('connectors');
+    await page.waitForTimeout(200);
+    over.connectors = await overflowX();
+    await shot('connectors-phone.png', false);
+    await page.getByTestId('nav-list').click();
+    await rows.first().waitFor({ state: 'visible', timeout: 5_000 });
+    const bad = Object.entries(over).filter(([, v]) => v > 1);
+    if (bad.length) throw new Error(`horizontal overflow: ${bad.map(([k, v]) => `${k} ${v}px`).join(', ')}`);
     return 'no horizontal overflow';
   });
 

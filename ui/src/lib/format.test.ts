@@ -8,10 +8,13 @@ import {
   formatSig,
   formatUnit,
   formatValue,
+  formatWithUnit,
   formatWqi,
+  formatYears,
   freshness,
   freshnessLevel,
   qcKind,
+  relativeTime,
   sortParameters,
 } from './format';
 
@@ -109,5 +112,32 @@ describe('durations, sizes, days, significant digits', () => {
     expect(formatSig(0.8, 2, true)).toBe('+0.8');
     expect(formatSig(-12.34, 2, true)).toBe('-12');
     expect(formatSig(0, 2, true)).toBe('0');
+  });
+});
+
+describe('relativeTime', () => {
+  const ahead = (s: number) => new Date(NOW + s * 1000).toISOString();
+  it('reads past times like freshness and future ones as "in …"', () => {
+    expect(relativeTime(ago(120), NOW)).toBe('2 min ago');
+    expect(relativeTime(ahead(3), NOW)).toBe('just now');
+    expect(relativeTime(ahead(30), NOW)).toBe('in 30 s');
+    expect(relativeTime(ahead(600), NOW)).toBe('in 10 min');
+    expect(relativeTime(ahead(5 * 3600), NOW)).toBe('in 5 h');
+    expect(relativeTime(ahead(3 * 86400), NOW)).toBe('in 3 d');
+    expect(relativeTime(null, NOW)).toBe('never');
+  });
+});
+
+describe('formatYears and formatWithUnit', () => {
+  it('gives a range of years', () => {
+    expect(formatYears([2012, 2013, 2023])).toBe('2012–2023');
+    expect(formatYears([2019])).toBe('2019');
+    expect(formatYears([])).toBe('—');
+    expect(formatYears(null)).toBe('—');
+  });
+  it('adds display units', () => {
+    expect(formatWithUnit(7.25, 'mg/L')).toBe('7.25 mg/L');
+    expect(formatWithUnit(7.25, 'pH')).toBe('7.25');
+    expect(formatWithUnit(null, 'mg/L')).toBe('—');
   });
 });

@@ -215,3 +215,35 @@ export function formatBytes(bytes: number | null | undefined): string {
   const n = i === 0 ? String(Math.round(v)) : v.toLocaleString(intlLocale(), { maximumFractionDigits: v < 10 ? 1 : 0 });
   return `${n} ${units[i]}`;
 }
+
+/**
+ * Relative time for past and future instants: "5 min ago", "just now", "in 3 min". Future times
+ * within 5 s count as "just now" (clock skew).
+ */
+export function relativeTime(iso: string | null | undefined, nowMs: number): string {
+  const ts = parseTime(iso);
+  if (Number.isNaN(ts)) return t('station.never');
+  const ahead = Math.floor((ts - nowMs) / 1000);
+  if (ahead < 5) return freshness(iso, nowMs);
+  if (ahead < 60) return t('time.inSeconds', { n: ahead });
+  const m = Math.floor(ahead / 60);
+  if (m < 60) return t('time.inMinutes', { n: m });
+  const h = Math.floor(m / 60);
+  if (h < 48) return t('time.inHours', { n: h });
+  return t('time.inDays', { n: Math.floor(h / 24) });
+}
+
+/** Years with data as a range: "2012–2023", one year alone, "—" for none (gaps are not shown). */
+export function formatYears(years: readonly number[] | null | undefined): string {
+  const ys = (years ?? []).filter((y) => Number.isFinite(y));
+  if (!ys.length) return DASH;
+  const lo = Math.min(...ys);
+  const hi = Math.max(...ys);
+  return lo === hi ? String(lo) : `${lo}–${hi}`;
+}
+
+/** A value with its unit as shown to people ("7.2 mg/L", "7.2" for pH, "—" without a value). */
+export function formatWithUnit(v: number | null | undefined, unit: string | null | undefined): string {
+  const u = formatUnit(unit);
+  return u && typeof v === 'number' && Number.isFinite(v) ? `${formatValue(v)} ${u}` : formatValue(v);
+}

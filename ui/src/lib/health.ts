@@ -1,7 +1,8 @@
 // Model of the hub's `/health` reply for the "Sources & health" view (pure; unit tested).
 // Known keys get their own sections; anything else is flattened into label/value entries so that
 // fields added by newer hubs show up without a UI change.
-import type { HealthReply } from '../platform/types';
+import type { ConnectorHealth, HealthReply } from '../platform/types';
+import { connectorsFrom } from './connectors';
 import { DASH, formatBytes, formatCount, formatDuration, formatTime, freshness, parseTime } from './format';
 import { hasMessage, t } from './i18n';
 
@@ -71,6 +72,8 @@ export interface HealthModel {
   forecast: ForecastInfo | null;
   loops: LoopRow[] | null;
   sources: SourceRow[] | null;
+  /** `sources` when it is the connector list (`GET /api/sources` items); shown by ConnectorsPanel. */
+  connectors: ConnectorHealth[] | null;
   /** Unknown top-level objects, one section each. */
   other: { key: string; entries: Entry[] }[];
 }
@@ -93,6 +96,8 @@ const LEVELS: Record<string, Level> = {
   critical: 'crit',
   unauthorised: 'crit',
   unauthorized: 'crit',
+  not_authorised: 'crit',
+  not_authorized: 'crit',
   disconnected: 'crit',
   disabled: 'off',
   off: 'off',
@@ -139,7 +144,10 @@ function namedObjects(v: unknown): [string, Record<string, unknown>][] | null {
   if (Array.isArray(v)) {
     return v
       .filter(isObj)
-      .map((o, i): [string, Record<string, unknown>] => [typeof o.name === 'string' ? o.name : String(i), o])
+      .map((o, i): [string, Record<string, unknown>] => [
+        typeof o.name === 'string' ? o.name : typeof o.id === 'string' ? o.id : String(i),
+        o,
+      ])
       .sort((a, b) => a[0].localeCompare(b[0]));
   }
   if (isObj(v)) {
@@ -170,6 +178,7 @@ export function healthModel(raw: HealthReply | unknown): HealthModel {
     forecast: null,
     loops: null,
     sources: null,
+    connectors: null,
     other: [],
   };
 
@@ -229,6 +238,7 @@ export function healthModel(raw: HealthReply | unknown): HealthModel {
     });
   }
 
+  model.connectors = connectorsFrom(h.sources);
   const sources = namedObjects(h.sources);
   if (sources) {
     model.sources = sources.map(([name, o]) => {

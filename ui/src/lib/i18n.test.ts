@@ -60,5 +60,13 @@ describe('parseRoute', () => {
     expect(parseRoute('#/healthy')).toEqual({ name: 'list' });
     expect(parseRoute('#/replay')).toEqual({ name: 'replay' });
     expect(parseRoute('#/replayed')).toEqual({ name: 'list' });
+    expect(parseRoute('#/catalogue')).toEqual({ name: 'catalogue' });
+    expect(parseRoute('#/catalogues')).toEqual({ name: 'list' });
+    expect(parseRoute('#/river/Godavari')).toEqual({ name: 'area', kind: 'river', value: 'Godavari' });
+    expect(parseRoute('#/district/Pune%20City')).toEqual({ name: 'area', kind: 'district', value: 'Pune City' });
+    expect(parseRoute('#/state/Tamil Nadu')).toEqual({ name: 'area', kind: 'state', value: 'Tamil Nadu' });
+    expect(parseRoute('#/river/%20')).toEqual({ name: 'list' });
+    expect(parseRoute('#/river/%E0%A4')).toEqual({ name: 'list' });
+    expect(parseRoute('#/river/')).toEqual({ name: 'list' });
   });
 });

@@ -1,5 +1,6 @@
 // Hash routes: `#/` (list), `#/map`, `#/alarms` (`#/alarms?alarm=<id>` shows one alarm), `#/health`,
-// `#/replay` and `#/station/<id>`. Hash routing works under both `tauri://localhost` and the hub without any
+// `#/replay`, `#/station/<id>`, `#/catalogue` and the area summaries `#/river/<name>`,
+// `#/district/<name>`, `#/state/<name>`. Hash routing works under both `tauri://localhost` and the hub without any
 // server-side rewrites.
 export type Route =
   | { name: 'list' }
@@ -7,7 +8,9 @@ export type Route =
   | { name: 'alarms'; alarmId?: string }
   | { name: 'health' }
   | { name: 'replay' }
-  | { name: 'station'; id: string };
+  | { name: 'station'; id: string }
+  | { name: 'catalogue' }
+  | { name: 'area'; kind: 'river' | 'district' | 'state'; value: string };
 
 /** The link to one alarm in the alarms view. */
 export function alarmHref(id: number | string): string {
@@ -23,6 +26,17 @@ export function parseRoute(hash: string): Route {
       return { name: 'list' };
     }
   }
+  const a = /^#\/(river|district|state)\/([^/?#]+)/.exec(hash);
+  if (a) {
+    try {
+      const value = decodeURIComponent(a[2]).trim();
+      if (value) return { name: 'area', kind: a[1] as 'river' | 'district' | 'state', value };
+    } catch {
+      /* malformed escape: fall through to the list */
+    }
+    return { name: 'list' };
+  }
+  if (/^#\/catalogue(?:[/?#]|$)/.test(hash)) return { name: 'catalogue' };
   if (/^#\/map(?:[/?#]|$)/.test(hash)) return { name: 'map' };
   if (/^#\/alarms(?:[/?#]|$)/.test(hash)) {
     const q = /^#\/alarms\?([^#]*)/.exec(hash);

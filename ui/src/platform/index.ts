@@ -6,7 +6,13 @@ import type {
   Alarm,
   AlarmState,
   AnomaliesReply,
+  AreaKind,
+  AreaSummary,
   Backend,
+  CatalogueQuery,
+  CatalogueReply,
+  ComprehensiveReply,
+  ConnectorHealth,
   ConnectionState,
   ForecastReply,
   HealthReply,
@@ -59,6 +65,10 @@ export const rpc = {
   stationAnomalies: (id: string, parameter: string, from?: string, to?: string): Promise<AnomaliesReply> =>
     backend().then((b) => b.stationAnomalies(id, parameter, from, to)),
   health: (): Promise<HealthReply> => backend().then((b) => b.health()),
+  sources: (): Promise<ConnectorHealth[]> => backend().then((b) => b.sources()),
+  stationComprehensive: (id: string): Promise<ComprehensiveReply> => backend().then((b) => b.stationComprehensive(id)),
+  areaSummary: (kind: AreaKind, name: string): Promise<AreaSummary> => backend().then((b) => b.areaSummary(kind, name)),
+  catalogue: (query: CatalogueQuery = {}): Promise<CatalogueReply> => backend().then((b) => b.catalogue(query)),
 };
 
 /** Receive every hub message (all stations). Returns an unsubscribe function. */

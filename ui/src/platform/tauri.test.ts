@@ -89,6 +89,41 @@ describe('Tauri backend', () => {
     await expect(b.stationSeries('x', 'ph', 'F', 'T')).rejects.toMatchObject({ name: 'RpcError', kind: 'not_found' });
   });
 
+  it('maps the connector, unified-view, area and catalogue calls to their commands', async () => {
+    const b = createTauriBackend(observable<ConnectionState>('connecting'));
+    invoke.mockResolvedValue({});
+    invoke.mockResolvedValueOnce({ status: 'healthy', sources: [{ id: 'imd', state: 'not_authorised' }] });
+    await expect(b.sources()).resolves.toEqual([{ id: 'imd', state: 'not_authorised' }]);
+    invoke.mockResolvedValueOnce({ status: 'healthy' });
+    await expect(b.sources()).resolves.toEqual([]);
+    await b.stationComprehensive('apacpwq');
+    await b.areaSummary('river', 'Godavari');
+    await b.areaSummary('state', 'Maharashtra');
+    await b.catalogue();
+    await b.catalogue({ q: ' godavari ', state: 'Maharashtra', river: '', limit: 200.7 });
+    expect(invoke.mock.calls).toEqual([
+      ['health'],
+      ['health'],
+      ['station_comprehensive', { stationId: 'apacpwq' }],
+      ['area_summary', { kind: 'river', name: 'Godavari' }],
+      ['area_summary', { kind: 'state', name: 'Maharashtra' }],
+      ['catalogue', { q: null, state: null, river: null, limit: null }],
+      ['catalogue', { q: 'godavari', state: 'Maharashtra', river: null, limit: 200 }],
+    ]);
+  });
+
+  it('normalises errors of the new commands to RpcError', async () => {
+    const b = createTauriBackend(observable<ConnectionState>('connecting'));
+    invoke.mockRejectedValueOnce({ kind: 'not_found', message: 'no station on record for river `X`' });
+    await expect(b.areaSummary('river', 'X')).rejects.toMatchObject({ name: 'RpcError', kind: 'not_found', message: 'no station on record for river `X`' });
+    invoke.mockRejectedValueOnce({ error: { kind: 'bad_request', message: 'limit: 9000 is more than 5000' } });
+    await expect(b.catalogue({ limit: 9000 })).rejects.toMatchObject({ name: 'RpcError', kind: 'bad_request' });
+    invoke.mockRejectedValueOnce('unknown station x');
+    await expect(b.stationComprehensive('x')).rejects.toMatchObject({ name: 'RpcError', kind: 'error', message: 'unknown station x' });
+    invoke.mockRejectedValueOnce({ kind: 'internal', message: 'db closed' });
+    await expect(b.sources()).rejects.toMatchObject({ name: 'RpcError', kind: 'internal' });
+  });
+
   it('rejects a missing forecast with kind not_found (flat or wrapped error body)', async () => {
     const b = createTauriBackend(observable<ConnectionState>('connecting'));
     invoke.mockRejectedValueOnce({ kind: 'not_found', message: 'no forecast' });

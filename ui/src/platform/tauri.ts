@@ -7,8 +7,12 @@ import { toRpcError } from './types';
 import type {
   Alarm,
   AnomaliesReply,
+  AreaSummary,
   Backend,
+  CatalogueReply,
+  ComprehensiveReply,
   ConnectionState,
+  ConnectorHealth,
   ForecastReply,
   HealthReply,
   MessageHandler,
@@ -80,6 +84,18 @@ export function createTauriBackend(state: Writable<ConnectionState>): Backend {
     stationAnomalies: (id, parameter, from, to) =>
       call<AnomaliesReply>('station_anomalies', { ...stationArgs(id, parameter), from: from || null, to: to || null }),
     health: () => call<HealthReply>('health'),
+    // There is no `sources` command: `health` carries the same list under `sources`.
+    sources: () =>
+      call<HealthReply>('health').then((h) => (Array.isArray(h?.sources) ? (h.sources as ConnectorHealth[]) : [])),
+    stationComprehensive: (stationId) => call<ComprehensiveReply>('station_comprehensive', { stationId }),
+    areaSummary: (kind, name) => call<AreaSummary>('area_summary', { kind, name }),
+    catalogue: (query = {}) =>
+      call<CatalogueReply>('catalogue', {
+        q: query.q?.trim() || null,
+        state: query.state || null,
+        river: query.river || null,
+        limit: typeof query.limit === 'number' && Number.isFinite(query.limit) ? Math.max(0, Math.floor(query.limit)) : null,
+      }),
     subscribe(handler) {
       handlers.add(handler);
       ensureListening();

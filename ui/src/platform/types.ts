@@ -285,6 +285,205 @@ export interface HealthReply {
   [key: string]: unknown;
 }
 
+/** Connector ids (`[sources.<id>]` in the hub's configuration). */
+export type ConnectorId = 'cpcb' | 'datagov' | 'cwc' | 'imd' | 'openmeteo';
+/** `not_authorised` = the agency refused access (credentials, IP whitelist), not an outage. */
+export type ConnectorState = 'disabled' | 'starting' | 'ok' | 'degraded' | 'not_authorised';
+
+/** One connector's health: `GET /api/sources` items, also `/health`'s `sources` (Tauri `health`). */
+export interface ConnectorHealth {
+  id: ConnectorId | string;
+  label: string;
+  enabled: boolean;
+  state: ConnectorState | string;
+  /** Why the state is not `ok`: the exact error or drift, verbatim. */
+  reason: string | null;
+  base_url: string;
+  insecure_tls: boolean;
+  interval_s: number;
+  stale_after_s: number;
+  last_attempt: string | null;
+  last_success: string | null;
+  last_error: string | null;
+  last_error_at: string | null;
+  next_attempt: string | null;
+  circuit_open_until: string | null;
+  consecutive_failures: number;
+  polls: number;
+  records_last: number;
+  records_total: number;
+  new_last: number;
+  stations: number;
+  /** Newest observation time in the last good data. */
+  data_as_of: string | null;
+  stale: boolean;
+  drift: string | null;
+  last_schema_change: string | null;
+  skipped_last: number;
+  skipped_examples: string[];
+  not_modified: number;
+}
+
+/** Where a value came from (`SourceKind`). */
+export type SourceKind = 'sensor' | 'api' | 'satellite' | 'ml_fallback';
+
+/** One source's value of a parameter in the unified station view. */
+export interface CompEntry {
+  value: number | null;
+  unit: string;
+  source: SourceKind | string;
+  /** Provenance (`cpcb_rtwqms`, `cwc`, `imd`, `openmeteo`, `datagov`); null for the station's own sensors. */
+  connector: string | null;
+  /** E.g. a unit-label correction or "GloFAS modelled discharge, not a gauge reading". */
+  note: string | null;
+  qc: QcFlag | number;
+  /** The agency's observation time. */
+  observed_at: string;
+  /** When the hub received it. */
+  fetched_at: string;
+  age_s: number;
+  fresh: boolean;
+  /** False for model estimates. */
+  measured: boolean;
+}
+
+/** One parameter: the value in force (top-level entry fields) and every source, best first. */
+export interface CompField extends Partial<CompEntry> {
+  parameter: string;
+  /** English label from the hub (the UI translates known parameters itself). */
+  label: string;
+  sources: CompEntry[];
+}
+
+export type FloodStatusKind = 'Normal' | 'AboveWarning' | 'AboveDanger' | 'AboveHfl' | 'NotComparable';
+
+/** The newest water level (m above MSL) against the station's CWC levels. */
+export interface FloodStatus {
+  warning_level: number | null;
+  danger_level: number | null;
+  highest_flood_level: number | null;
+  level: number | null;
+  observed_at: string | null;
+  status: FloodStatusKind | string;
+  /** A gauge height (local datum) exists; it is never compared with the levels. */
+  gauge_height_not_compared: boolean;
+}
+
+/** IMD district rainfall (actual/normal mm, departure %, category code `LE|E|N|D|LD|NR|ND`). */
+export interface RainfallBulletin {
+  district: string;
+  state?: string | null;
+  date?: string | null;
+  daily_actual_mm?: number | null;
+  daily_normal_mm?: number | null;
+  daily_departure_pct?: number | null;
+  daily_category?: string | null;
+  week?: [string, string] | null;
+  weekly_actual_mm?: number | null;
+  weekly_normal_mm?: number | null;
+  weekly_departure_pct?: number | null;
+  weekly_category?: string | null;
+  month?: [string, string] | null;
+  monthly_actual_mm?: number | null;
+  monthly_normal_mm?: number | null;
+  monthly_departure_pct?: number | null;
+  monthly_category?: string | null;
+  cumulative_since?: string | null;
+  cumulative_actual_mm?: number | null;
+  cumulative_normal_mm?: number | null;
+  cumulative_departure_pct?: number | null;
+  cumulative_category?: string | null;
+  [extra: string]: unknown;
+}
+
+export type WarningColour = 'red' | 'orange' | 'yellow' | 'green';
+
+/** IMD district warnings for the next days (day 1 = the bulletin's date). */
+export interface WarningsBulletin {
+  date: string | null;
+  days: { codes: number[]; warnings: string[]; colour: WarningColour | string | null }[];
+}
+
+export interface DistrictBulletins {
+  rainfall?: RainfallBulletin;
+  warnings?: WarningsBulletin;
+}
+
+/** A station's metadata from the catalogue or a source's station list. */
+export interface StationMetadata {
+  id: string;
+  name: string;
+  lat: number | null;
+  lon: number | null;
+  river: string | null;
+  district: string | null;
+  state: string | null;
+  basin: string | null;
+}
+
+/** `GET /api/stations/{id}/comprehensive` (Tauri `station_comprehensive`). */
+export interface ComprehensiveReply {
+  station_id: string;
+  station: Station | null;
+  metadata: StationMetadata | null;
+  generated_at: string;
+  water_quality: CompField[];
+  hydrology: CompField[];
+  flood: FloodStatus | null;
+  weather: CompField[];
+  district_bulletins: DistrictBulletins | null;
+  device: CompField[];
+  connectors: ConnectorHealth[];
+}
+
+export type AreaKind = 'river' | 'district' | 'state';
+
+/** `GET /api/rivers/{name}`, `/api/districts/{name}`, `/api/states/{name}` (Tauri `area_summary`). */
+export interface AreaSummary {
+  /** The area's name under its kind's key (`river`, `district` or `state`). */
+  river?: string;
+  district?: string;
+  state?: string;
+  generated_at: string;
+  stations_total: number;
+  counts: { ok: number; warning: number; critical: number; offline: number; no_data: number };
+  mean_wqi: number | null;
+  /** The lowest WQI (worst water). */
+  worst_wqi: number | null;
+  stations: { metadata: StationMetadata; station: Station | null }[];
+}
+
+/** One catalogue station (`NWMP-<code>` for CPCB NWMP stations). */
+export interface CatalogueStation {
+  id: string;
+  code: string;
+  name: string;
+  river: string | null;
+  state: string;
+  /** Years with published data, ascending. */
+  years: number[];
+  sources: string[];
+  /** The hub has live data for it (`#/station/<id>`). */
+  live: boolean;
+}
+
+export interface CatalogueQuery {
+  q?: string;
+  state?: string;
+  river?: string;
+  limit?: number;
+}
+
+/** `GET /api/catalogue?q&state&river&limit` (Tauri `catalogue`). */
+export interface CatalogueReply {
+  /** Stations matching the query (all of them, not only the ones returned). */
+  total: number;
+  catalogue_size: number;
+  stations: CatalogueStation[];
+  states: { name: string; stations: number }[];
+  rivers: { name: string; stations: number }[];
+}
+
 /** Error body shared by REST and Tauri commands: `{"kind","message"}`. */
 export class RpcError extends Error {
   kind: string;
@@ -345,5 +544,13 @@ export interface Backend {
   stationTrend(id: string, parameter: string, from?: string, to?: string): Promise<TrendReply>;
   stationAnomalies(id: string, parameter: string, from?: string, to?: string): Promise<AnomaliesReply>;
   health(): Promise<HealthReply>;
+  /** Every connector's health (`GET /api/sources`; Tauri: `health().sources`). */
+  sources(): Promise<ConnectorHealth[]>;
+  /** Everything known about a station from every source. */
+  stationComprehensive(id: string): Promise<ComprehensiveReply>;
+  /** Stations on record for a river, district or state with their status (404 `not_found` when none). */
+  areaSummary(kind: AreaKind, name: string): Promise<AreaSummary>;
+  /** Searches the India station catalogue. */
+  catalogue(query?: CatalogueQuery): Promise<CatalogueReply>;
   subscribe(handler: MessageHandler): () => void;
 }

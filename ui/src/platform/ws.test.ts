@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { observable } from './observable';
 import type { ConnectionState, HubMessage } from './types';
 import { RpcError, isBadRequest, isNotFound } from './types';
-import { BACKOFF_MAX_MS, PING_INTERVAL_MS, backoffDelay, createWsBackend, parseFrame, wsUrl, type SocketLike } from './ws';
+import { BACKOFF_MAX_MS, PING_INTERVAL_MS, backoffDelay, catalogueSearch, createWsBackend, parseFrame, wsUrl, type SocketLike } from './ws';
 
 class FakeSocket implements SocketLike {
   static all: FakeSocket[] = [];
@@ -395,6 +395,55 @@ describe('series REST call', () => {
     expect((err as Error).message).toMatch(/\/series\?.*HTTP 404/);
     fetchMock.mockResolvedValueOnce(new Response('{"kind":"bad_request","message":"from after to"}', { status: 400 }));
     await expect(backend.stationSeries('apacpwq', 'ph', 'T', 'F')).rejects.toMatchObject({ kind: 'bad_request', status: 400, message: 'from after to' });
+  });
+});
+
+describe('connector, unified-view, area and catalogue REST calls', () => {
+  const ok = (body: unknown) => new Response(JSON.stringify(body), { status: 200 });
+
+  it('GETs /api/sources, /api/stations/{id}/comprehensive, the area summaries and /api/catalogue', async () => {
+    const { backend, fetchMock } = setup();
+    fetchMock.mockImplementation(async () => ok({}));
+    fetchMock.mockResolvedValueOnce(ok([{ id: 'cpcb', state: 'disabled' }]));
+    await expect(backend.sources()).resolves.toEqual([{ id: 'cpcb', state: 'disabled' }]);
+    await backend.stationComprehensive('MH/1');
+    await backend.areaSummary('river', 'Godavari');
+    await backend.areaSummary('district', 'Pune City');
+    await backend.areaSummary('state', 'Tamil Nadu');
+    await backend.catalogue();
+    await backend.catalogue({ q: '  godavari ', state: 'Maharashtra', river: '', limit: 200 });
+    expect(fetchMock.mock.calls.map((c) => String(c[0]))).toEqual([
+      'http://hub.local:8080/api/sources',
+      'http://hub.local:8080/api/stations/MH%2F1/comprehensive',
+      'http://hub.local:8080/api/rivers/Godavari',
+      'http://hub.local:8080/api/districts/Pune%20City',
+      'http://hub.local:8080/api/states/Tamil%20Nadu',
+      'http://hub.local:8080/api/catalogue',
+      'http://hub.local:8080/api/catalogue?q=godavari&state=Maharashtra&limit=200',
+    ]);
+  });
+
+  it('catalogueSearch leaves out empty parameters', () => {
+    expect(catalogueSearch({})).toBe('');
+    expect(catalogueSearch({ q: '   ', state: '', river: undefined })).toBe('');
+    expect(catalogueSearch({ river: 'Krishna & Bhima', limit: 0 })).toBe('?river=Krishna+%26+Bhima&limit=0');
+  });
+
+  it('rejects a missing area with kind not_found and the status, and a hub without the route with HTTP 404', async () => {
+    const { backend, fetchMock } = setup();
+    fetchMock.mockResolvedValueOnce(new Response('{"kind":"not_found","message":"no station on record for river `Nowhere`"}', { status: 404 }));
+    const err = await backend.areaSummary('river', 'Nowhere').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RpcError);
+    expect(err).toMatchObject({ kind: 'not_found', status: 404, message: 'no station on record for river `Nowhere`' });
+    expect(isNotFound(err)).toBe(true);
+    fetchMock.mockResolvedValueOnce(new Response('{"kind":"bad_request","message":"limit: 9000 is more than 5000"}', { status: 400 }));
+    await expect(backend.catalogue({ limit: 9000 })).rejects.toMatchObject({ kind: 'bad_request', status: 400 });
+    fetchMock.mockResolvedValueOnce(new Response('not found', { status: 404 }));
+    await expect(backend.stationComprehensive('apacpwq')).rejects.toMatchObject({ kind: 'http', status: 404 });
+    fetchMock.mockResolvedValueOnce(new Response('<!doctype html>', { status: 200, headers: { 'content-type': 'text/html' } }));
+    await expect(backend.sources()).rejects.toMatchObject({ kind: 'bad_response', status: 200 });
+    fetchMock.mockRejectedValueOnce(new TypeError('Failed to fetch'));
+    await expect(backend.catalogue({ q: 'x' })).rejects.toMatchObject({ kind: 'network' });
   });
 });
 

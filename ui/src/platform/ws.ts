@@ -11,8 +11,14 @@ import type {
   Alarm,
   AlarmState,
   AnomaliesReply,
+  AreaKind,
+  AreaSummary,
   Backend,
+  CatalogueQuery,
+  CatalogueReply,
+  ComprehensiveReply,
   ConnectionState,
+  ConnectorHealth,
   ForecastReply,
   HealthReply,
   HubMessage,
@@ -89,6 +95,18 @@ export function asMessage(v: unknown): HubMessage | null {
     if (!isObj(p.forecast) && !Array.isArray(p.forecasts) && !isObj(p.predictions)) return null;
   }
   return v as HubMessage;
+}
+
+/** `?q&state&river&limit` with the empty ones left out (the hub's defaults apply). */
+export function catalogueSearch(query: CatalogueQuery): string {
+  const q = new URLSearchParams();
+  const text = query.q?.trim();
+  if (text) q.set('q', text);
+  if (query.state) q.set('state', query.state);
+  if (query.river) q.set('river', query.river);
+  if (typeof query.limit === 'number' && Number.isFinite(query.limit)) q.set('limit', String(Math.max(0, Math.floor(query.limit))));
+  const s = q.toString();
+  return s ? `?${s}` : '';
 }
 
 export interface WsBackend extends Backend {
@@ -255,6 +273,8 @@ export function createWsBackend(opts: WsOptions): WsBackend {
     return `/api/stations/${encodeURIComponent(id)}/${what}?${q}`;
   };
 
+  const AREA_PATHS: Record<AreaKind, string> = { river: 'rivers', district: 'districts', state: 'states' };
+
   return {
     listStations: () => getJson<Station[]>('/api/stations'),
     listAlerts: (state?: AlarmState) =>
@@ -278,6 +298,12 @@ export function createWsBackend(opts: WsOptions): WsBackend {
     stationTrend: (id, parameter, from, to) => getJsonChecked<TrendReply>(analysisPath(id, 'trend', parameter, from, to)),
     stationAnomalies: (id, parameter, from, to) => getJsonChecked<AnomaliesReply>(analysisPath(id, 'anomalies', parameter, from, to)),
     health: () => getJsonChecked<HealthReply>('/health'),
+    sources: () => getJsonChecked<ConnectorHealth[]>('/api/sources'),
+    stationComprehensive: (id) => getJsonChecked<ComprehensiveReply>(`/api/stations/${encodeURIComponent(id)}/comprehensive`),
+    areaSummary: (kind, name) => getJsonChecked<AreaSummary>(`/api/${AREA_PATHS[kind]}/${encodeURIComponent(name)}`),
+    catalogue(query: CatalogueQuery = {}) {
+      return getJsonChecked<CatalogueReply>(`/api/catalogue${catalogueSearch(query)}`);
+    },
     subscribe(handler) {
       handlers.add(handler);
       ensureStarted();
