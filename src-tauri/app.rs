@@ -183,6 +183,53 @@ async fn assign_alert(
         .await
 }
 
+fn pairing_of(
+    running: &State<'_, Mutex<Option<Running>>>,
+) -> Option<(
+    std::sync::Arc<crate::hub::pairing::Pairing>,
+    std::net::SocketAddr,
+)> {
+    running
+        .lock()
+        .ok()
+        .and_then(|r| r.as_ref().map(|r| (r.pairing.clone(), r.hub_addr)))
+}
+
+/// A one-time pairing code with its links and QR code (the window is trusted).
+#[tauri::command]
+fn pair_start(running: State<'_, Mutex<Option<Running>>>) -> Result<Value, CommandError> {
+    let (p, listen) = pairing_of(&running)
+        .ok_or_else(|| CommandError::Conflict("the hub is not running".into()))?;
+    Ok(p.start_json(listen))
+}
+
+/// Paired devices, revoked ones included.
+#[tauri::command]
+async fn list_devices(running: State<'_, Mutex<Option<Running>>>) -> Result<Value, CommandError> {
+    let (p, _) = pairing_of(&running)
+        .ok_or_else(|| CommandError::Conflict("the hub is not running".into()))?;
+    Ok(p.devices_json().await?)
+}
+
+/// Revokes a paired device.
+#[tauri::command]
+async fn revoke_device(
+    running: State<'_, Mutex<Option<Running>>>,
+    id: i64,
+) -> Result<Value, CommandError> {
+    let (p, _) = pairing_of(&running)
+        .ok_or_else(|| CommandError::Conflict("the hub is not running".into()))?;
+    p.revoke(id)
+        .await
+        .map(|()| serde_json::json!({"revoked": id}))
+        .map_err(|e| match e {
+            crate::hub::pairing::PairError::UnknownDevice(_) => {
+                CommandError::NotFound(e.to_string())
+            }
+            other => CommandError::BadRequest(other.to_string()),
+        })
+}
+
 /// Hub address, so the window can show where LAN devices should connect.
 #[tauri::command]
 fn hub_info(running: State<'_, Mutex<Option<Running>>>) -> Value {
@@ -225,7 +272,10 @@ pub fn run() -> Result<(), AppError> {
             ack_alert,
             resolve_alert,
             assign_alert,
-            hub_info
+            hub_info,
+            pair_start,
+            list_devices,
+            revoke_device
         ])
         .setup(move |app| {
             let handle = app.handle().clone();

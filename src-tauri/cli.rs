@@ -29,6 +29,18 @@ pub enum Command {
     Backfill(BackfillArgs),
     /// Import an NWMP / MPCB station table (CSV, optionally .gz) into the local cache.
     Import(ImportArgs),
+    /// Pair a device with the hub from this machine: prints a token the device sends as
+    /// `Authorization: Bearer <token>` (for a hub that trusts no one yet).
+    Pair(PairArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PairArgs {
+    /// Name the device's actions are recorded under (e.g. "control room laptop").
+    #[arg(long, value_name = "NAME")]
+    pub name: String,
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 /// Where the data and the `[sources]` settings come from (as for `hub`).

@@ -138,6 +138,8 @@ pub struct AppConfig {
     pub notifications_set: bool,
     /// Government and weather connectors (all off unless enabled).
     pub sources: Vec<crate::sources::settings::SourceConfig>,
+    /// Requests from this machine may act without pairing (default true).
+    pub trust_loopback: bool,
 }
 
 /// Intervals of the orchestrator's loops (the prediction interval is in [`ForecastConfig`]).
@@ -244,6 +246,9 @@ pub struct FileConfig {
     pub notify_min_severity: Option<String>,
     /// No notifications in this local-time window, e.g. "22:00-06:00".
     pub notify_quiet_hours: Option<String>,
+    /// Whether callers on this machine (loopback) may act on the hub without pairing
+    /// (default true; false makes every caller pair, e.g. on a shared kiosk).
+    pub trust_loopback: Option<bool>,
     /// Connectors: `[sources.cpcb]`, `[sources.cwc]`, … (see `sources::settings`).
     #[serde(default)]
     pub sources: BTreeMap<String, crate::sources::settings::SourceFile>,
@@ -482,6 +487,7 @@ impl AppConfig {
             crate::sources::settings::validate(&file.sources, &env).map_err(ConfigError::Source)?;
         Ok(AppConfig {
             sources,
+            trust_loopback: file.trust_loopback.unwrap_or(true),
             data_dir,
             listen,
             mqtt,

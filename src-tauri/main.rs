@@ -19,6 +19,7 @@ fn main() -> std::process::ExitCode {
         Some(Command::Forecast(ForecastCommand::Backtest(args))) => backtest(&args),
         Some(Command::Backfill(args)) => backfill(&args),
         Some(Command::Import(args)) => import(&args),
+        Some(Command::Pair(args)) => pair(&args),
         None => desktop(),
     };
     match result {
@@ -222,6 +223,23 @@ fn import(args: &purehealth_lib::cli::ImportArgs) -> Result<()> {
         for s in v["skipped"].as_array().into_iter().flatten().take(10) {
             println!("  skipped: {}", s.as_str().unwrap_or_default());
         }
+        Ok(())
+    })
+}
+
+fn pair(args: &purehealth_lib::cli::PairArgs) -> Result<()> {
+    let cfg = AppConfig::load(&args.store.overrides())?;
+    rt()?.block_on(async {
+        let store = purehealth_lib::store::Store::open(&cfg.data_dir)?;
+        let (token, id) = purehealth_lib::hub::pairing::add_device(&store, &args.name).await?;
+        println!(
+            "paired device {id} ({}); its token (shown once):",
+            args.name.trim()
+        );
+        println!("{token}");
+        println!(
+            "the device sends it as `Authorization: Bearer <token>` (WebSocket: `?token=<token>`)"
+        );
         Ok(())
     })
 }

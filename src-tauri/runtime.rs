@@ -33,6 +33,8 @@ pub enum StartError {
 pub struct Running {
     pub core: Core,
     pub hub_addr: SocketAddr,
+    /// Paired devices (the window manages them over IPC).
+    pub pairing: std::sync::Arc<crate::hub::pairing::Pairing>,
     pub mqtt: MqttMode,
     pub cancel: CancellationToken,
     tracker: TaskTracker,
@@ -79,8 +81,9 @@ pub async fn start(cfg: &AppConfig) -> Result<Running, StartError> {
     .map_err(|e| StartError::Join(e.to_string()))?;
     let cancel = CancellationToken::new();
     let tracker = TaskTracker::new();
-    let hub = Hub::bind(cfg.listen, core.clone(), cancel.clone()).await?;
+    let hub = Hub::bind(cfg.listen, core.clone(), cancel.clone(), cfg.trust_loopback).await?;
     let hub_addr = hub.local_addr();
+    let pairing = hub.pairing();
     let (host, port) = cfg.mqtt.broker_address();
     let settings = MqttSettings {
         host: host.clone(),
@@ -137,6 +140,7 @@ pub async fn start(cfg: &AppConfig) -> Result<Running, StartError> {
     Ok(Running {
         core,
         hub_addr,
+        pairing,
         mqtt: cfg.mqtt.clone(),
         cancel,
         tracker,

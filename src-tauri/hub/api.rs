@@ -203,10 +203,13 @@ async fn act(
     id: &str,
     body: &[u8],
     resolve: bool,
+    caller: &super::pairing::Caller,
 ) -> Result<Json<Value>, CommandError> {
     let b = action_body(body)?;
+    // A paired device that gives no name acts under its paired name.
+    let by = b.by.as_deref().or(caller.name());
     s.core
-        .act_on_alarm(alarm_id(id)?, b.by.as_deref(), b.note.as_deref(), resolve)
+        .act_on_alarm(alarm_id(id)?, by, b.note.as_deref(), resolve)
         .await
         .map(Json)
 }
@@ -214,17 +217,19 @@ async fn act(
 pub async fn ack(
     State(s): State<HubState>,
     Path(id): Path<String>,
+    axum::Extension(caller): axum::Extension<super::pairing::Caller>,
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, CommandError> {
-    act(s, &id, &body, false).await
+    act(s, &id, &body, false, &caller).await
 }
 
 pub async fn resolve(
     State(s): State<HubState>,
     Path(id): Path<String>,
+    axum::Extension(caller): axum::Extension<super::pairing::Caller>,
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, CommandError> {
-    act(s, &id, &body, true).await
+    act(s, &id, &body, true, &caller).await
 }
 
 /// Body of assign: `{"assignee": name | null, "by": name}`.
@@ -367,4 +372,166 @@ pub async fn import(
         .import_table(&body, q.label.as_deref().unwrap_or("file_import"))
         .await
         .map(Json)
+}
+
+/// The bearer token of a request, from `Authorization: Bearer …` or `?token=` (WebSocket
+/// clients in browsers cannot set headers).
+pub fn bearer(headers: &axum::http::HeaderMap, query: Option<&str>) -> Option<String> {
+    headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::to_string)
+        .or_else(|| {
+            query?
+                .split('&')
+                .find_map(|kv| kv.strip_prefix("token="))
+                .map(str::to_string)
+        })
+}
+
+/// Every request passes here: reads are open; anything that changes state (any method other
+/// than GET/HEAD, except the pairing exchange itself) needs a trusted caller. The caller is
+/// attached to the request for handlers that record who acted.
+pub async fn guard(
+    State(s): State<HubState>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    mut req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let token = bearer(req.headers(), req.uri().query());
+    let caller = s.pairing.caller(Some(peer), token.as_deref()).await;
+    let reading = matches!(
+        *req.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS
+    );
+    if !reading && req.uri().path() != "/api/pair" && !caller.trusted() {
+        return (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({
+                "kind": "unauthorized",
+                "message": "pair this device first (a code from Settings → Pair a device on the hub's screen, then POST /api/pair), or send Authorization: Bearer <token>",
+            })),
+        )
+            .into_response();
+    }
+    req.extensions_mut().insert(caller);
+    next.run(req).await
+}
+
+#[derive(Deserialize)]
+pub struct PairBody {
+    code: String,
+    name: String,
+}
+
+fn pair_error(e: super::pairing::PairError) -> Response {
+    use super::pairing::PairError;
+    let status = match e {
+        PairError::WrongCode => StatusCode::FORBIDDEN,
+        PairError::TooMany => StatusCode::TOO_MANY_REQUESTS,
+        PairError::BadName => StatusCode::BAD_REQUEST,
+        PairError::UnknownDevice(_) => StatusCode::NOT_FOUND,
+        PairError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    let kind = match status {
+        StatusCode::FORBIDDEN => "forbidden",
+        StatusCode::TOO_MANY_REQUESTS => "rate_limited",
+        StatusCode::BAD_REQUEST => "bad_request",
+        StatusCode::NOT_FOUND => "not_found",
+        _ => "storage",
+    };
+    (
+        status,
+        Json(json!({"kind": kind, "message": e.to_string()})),
+    )
+        .into_response()
+}
+
+/// `POST /api/pair` `{"code": "123456", "name": "Field tablet 3"}` → the device's token.
+pub async fn pair(
+    State(s): State<HubState>,
+    body: Result<Json<PairBody>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    let Json(b) = match body {
+        Ok(b) => b,
+        Err(e) => {
+            return CommandError::BadRequest(format!(
+                "body must be {{\"code\": \"123456\", \"name\": text}}: {}",
+                e.body_text()
+            ))
+            .into_response();
+        }
+    };
+    match s.pairing.pair(&b.code, &b.name).await {
+        Ok((token, id, name)) => {
+            Json(json!({"token": token, "device_id": id, "name": name})).into_response()
+        }
+        Err(e) => pair_error(e),
+    }
+}
+
+/// `POST /api/pair/start` (trusted callers): a one-time code, the links to open and their QR.
+pub async fn pair_start(State(s): State<HubState>) -> Json<Value> {
+    Json(s.pairing.start_json(s.listen))
+}
+
+/// `GET /api/pair/status`: whether this caller may act, and as whom.
+pub async fn pair_status(
+    axum::Extension(caller): axum::Extension<super::pairing::Caller>,
+) -> Json<Value> {
+    Json(json!({
+        "trusted": caller.trusted(),
+        "local": caller == super::pairing::Caller::Local,
+        "device": caller.name(),
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct QrQuery {
+    text: String,
+}
+
+/// `GET /api/pair/qr.svg?text=…`: a QR code of a pairing link (at most 512 characters).
+pub async fn pair_qr(Query(q): Query<QrQuery>) -> Response {
+    if q.text.is_empty() || q.text.len() > 512 {
+        return CommandError::BadRequest("text: 1 to 512 characters".into()).into_response();
+    }
+    match super::pairing::qr_svg(&q.text) {
+        Some(svg) => ([(axum::http::header::CONTENT_TYPE, "image/svg+xml")], svg).into_response(),
+        None => CommandError::BadRequest("text does not fit in a QR code".into()).into_response(),
+    }
+}
+
+/// `GET /api/devices` (trusted callers): paired devices, revoked ones included.
+pub async fn devices(
+    State(s): State<HubState>,
+    axum::Extension(caller): axum::Extension<super::pairing::Caller>,
+) -> Response {
+    if !caller.trusted() {
+        return (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({"kind": "unauthorized", "message": "only a trusted caller may list devices"})),
+        )
+            .into_response();
+    }
+    match s.pairing.devices_json().await {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => CommandError::Store(e).into_response(),
+    }
+}
+
+/// `DELETE /api/devices/{id}`: revokes a device.
+pub async fn revoke_device(State(s): State<HubState>, Path(id): Path<String>) -> Response {
+    let Ok(id) = id.parse::<i64>() else {
+        return CommandError::BadRequest(format!(
+            "`{}` is not a device id",
+            id.chars().take(20).collect::<String>()
+        ))
+        .into_response();
+    };
+    match s.pairing.revoke(id).await {
+        Ok(()) => Json(json!({"revoked": id})).into_response(),
+        Err(e) => pair_error(e),
+    }
 }

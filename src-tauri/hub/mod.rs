@@ -6,6 +6,7 @@ mod api;
 mod assets;
 pub mod fanout;
 pub mod messages;
+pub mod pairing;
 mod ws;
 
 use crate::pipeline::Core;
@@ -26,6 +27,8 @@ pub enum HubError {
     },
     #[error("hub server failed: {0}")]
     Serve(std::io::Error),
+    #[error("cannot load paired devices: {0}")]
+    Pairing(crate::store::StoreError),
 }
 
 #[derive(Clone)]
@@ -35,6 +38,10 @@ pub struct HubState {
     pub clients: Arc<fanout::Registry>,
     pub cancel: CancellationToken,
     pub started: std::time::Instant,
+    /// Paired devices and one-time codes: who may act (acknowledge, resolve, import…).
+    pub pairing: Arc<pairing::Pairing>,
+    /// The address the hub listens on (for pairing links).
+    pub listen: SocketAddr,
 }
 
 pub fn router(state: HubState) -> Router {
@@ -69,9 +76,22 @@ pub fn router(state: HubState) -> Router {
             "/api/alerts/{id}/resolve",
             axum::routing::post(api::resolve),
         )
+        .route("/api/pair", axum::routing::post(api::pair))
+        .route("/api/pair/start", axum::routing::post(api::pair_start))
+        .route("/api/pair/status", get(api::pair_status))
+        .route("/api/pair/qr.svg", get(api::pair_qr))
+        .route("/api/devices", get(api::devices))
+        .route(
+            "/api/devices/{id}",
+            axum::routing::delete(api::revoke_device),
+        )
         .fallback(assets::serve)
         // JSON and the UI bundle compress ~10× (the 5,000-station list is ~6 MB raw); WebSocket
         // upgrades are not compressed.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            api::guard,
+        ))
         .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state)
 }
@@ -87,19 +107,30 @@ impl Hub {
         addr: SocketAddr,
         core: Core,
         cancel: CancellationToken,
+        trust_loopback: bool,
     ) -> Result<Hub, HubError> {
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| HubError::Bind { addr, source })?;
+        let pairing = pairing::Pairing::load(core.store.clone(), trust_loopback)
+            .await
+            .map_err(HubError::Pairing)?;
+        let listen = listener.local_addr().unwrap_or(addr);
         Ok(Hub {
             listener,
             state: HubState {
                 core,
                 clients: Arc::default(),
                 cancel,
+                pairing: Arc::new(pairing),
+                listen,
                 started: std::time::Instant::now(),
             },
         })
+    }
+
+    pub fn pairing(&self) -> Arc<pairing::Pairing> {
+        self.state.pairing.clone()
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -116,9 +147,13 @@ impl Hub {
             self.state.core.subscribe(),
             cancel.clone(),
         ));
-        axum::serve(self.listener, router(self.state))
-            .with_graceful_shutdown(cancel.cancelled_owned())
-            .await
-            .map_err(HubError::Serve)
+        // Peer addresses decide whether a caller is this machine (see `pairing`).
+        axum::serve(
+            self.listener,
+            router(self.state).into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(cancel.cancelled_owned())
+        .await
+        .map_err(HubError::Serve)
     }
 }

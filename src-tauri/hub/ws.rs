@@ -2,6 +2,7 @@
 //! inbound frames, the pipeline's broadcast and a ping timer; slow clients are dropped
 //! rather than allowed to stall ingest.
 
+use super::pairing::Caller;
 use super::{HubState, messages};
 use crate::model::StationKey;
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
@@ -21,13 +22,18 @@ const IDLE_LIMIT: Duration = Duration::from_secs(60);
 const SEND_TIMEOUT: Duration = Duration::from_secs(5);
 pub use super::fanout::ALL;
 
-pub async fn general(ws: WebSocketUpgrade, State(s): State<HubState>) -> Response {
-    limits(ws).on_upgrade(move |socket| session(socket, s, None))
+pub async fn general(
+    ws: WebSocketUpgrade,
+    State(s): State<HubState>,
+    axum::Extension(caller): axum::Extension<Caller>,
+) -> Response {
+    limits(ws).on_upgrade(move |socket| session(socket, s, None, caller))
 }
 
 pub async fn station(
     ws: WebSocketUpgrade,
     State(s): State<HubState>,
+    axum::Extension(caller): axum::Extension<Caller>,
     Path(raw): Path<String>,
 ) -> Response {
     let Some(key) = StationKey::normalise(&raw) else {
@@ -37,7 +43,7 @@ pub async fn station(
         )
             .into_response();
     };
-    limits(ws).on_upgrade(move |socket| session(socket, s, Some(key)))
+    limits(ws).on_upgrade(move |socket| session(socket, s, Some(key), caller))
 }
 
 fn limits(ws: WebSocketUpgrade) -> WebSocketUpgrade {
@@ -46,7 +52,7 @@ fn limits(ws: WebSocketUpgrade) -> WebSocketUpgrade {
         .max_write_buffer_size(4 * 1024 * 1024)
 }
 
-async fn session(socket: WebSocket, s: HubState, auto: Option<StationKey>) {
+async fn session(socket: WebSocket, s: HubState, auto: Option<StationKey>, caller: Caller) {
     let mut client = s.clients.register();
     let n = client.id;
     let (client_id, greeting) = match &auto {
@@ -94,7 +100,18 @@ async fn session(socket: WebSocket, s: HubState, auto: Option<StationKey>) {
                 Some(Ok(Message::Text(t))) => {
                     last_seen = Instant::now();
                     let reply = match alarm_request(t.as_str()) {
-                        Some(Ok(req)) => alarm_reply(&s, req).await,
+                        // Acting on alarms needs a trusted caller, as over HTTP.
+                        Some(Ok(_)) if !caller.trusted() => serde_json::json!({
+                            "type": "error",
+                            "kind": "unauthorized",
+                            "message": "pair this device first (connect with ?token=<token>)",
+                        }),
+                        Some(Ok(mut req)) => {
+                            if req.by.is_none() {
+                                req.by = caller.name().map(str::to_string);
+                            }
+                            alarm_reply(&s, req).await
+                        }
                         Some(Err(msg)) => messages::error(msg),
                         None => {
                             let reply = handle(t.as_str(), &mut subs);

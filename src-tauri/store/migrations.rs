@@ -157,6 +157,15 @@ const MIGRATIONS: &[&str] = &[
     // correction), on every row and on each series' newest value.
     "ALTER TABLE reading ADD COLUMN provenance TEXT;
     ALTER TABLE series ADD COLUMN provenance TEXT;",
+    // 8: devices paired with the hub (LAN browsers and phones allowed to act on alarms). Only
+    // a SHA-256 of each token is kept.
+    "CREATE TABLE device (
+        id INTEGER PRIMARY KEY,
+        token_sha256 TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        paired_at INTEGER NOT NULL,
+        revoked_at INTEGER
+    ) STRICT;",
 ];
 
 pub fn apply(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {

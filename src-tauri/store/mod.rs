@@ -62,6 +62,31 @@ pub struct ForecastRow {
     pub quantiles: Vec<(f64, f64, f64)>,
 }
 
+/// A change to the paired devices.
+#[derive(Debug, Clone)]
+pub enum DeviceChange {
+    Add {
+        token_sha256: String,
+        name: String,
+        at_ms: i64,
+    },
+    Revoke {
+        id: i64,
+        at_ms: i64,
+    },
+}
+
+/// A paired device as stored.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Device {
+    pub id: i64,
+    #[serde(skip)]
+    pub token_sha256: String,
+    pub name: String,
+    pub paired_at_ms: i64,
+    pub revoked_at_ms: Option<i64>,
+}
+
 /// Packs forecast quantiles as little-endian f64 triples (the `forecast_latest` BLOB).
 pub(crate) fn pack_quantiles(q: &[(f64, f64, f64)]) -> Vec<u8> {
     let mut out = Vec::with_capacity(q.len() * 24);
@@ -176,6 +201,18 @@ impl Store {
         self.send(writer::Command::Forecasts { rows, reply })
             .await?;
         rx.await.map_err(|_| StoreError::WriterGone)?
+    }
+
+    /// Adds or revokes a paired device; returns the device id (0: nothing to revoke).
+    pub async fn change_device(&self, change: DeviceChange) -> Result<i64, StoreError> {
+        let (reply, rx) = oneshot::channel();
+        self.send(writer::Command::Device { change, reply }).await?;
+        rx.await.map_err(|_| StoreError::WriterGone)?
+    }
+
+    /// Every paired device, revoked ones included.
+    pub async fn devices(&self) -> Result<Vec<Device>, StoreError> {
+        self.inner.readers.run(reader::devices).await
     }
 
     /// The newest forecast of one series, if any.

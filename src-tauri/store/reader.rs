@@ -385,3 +385,19 @@ pub fn reading_count(c: &Connection) -> Result<i64, rusqlite::Error> {
         r.get(0)
     })
 }
+
+pub fn devices(c: &Connection) -> Result<Vec<super::Device>, rusqlite::Error> {
+    let mut stmt = c.prepare_cached(
+        "SELECT id, token_sha256, name, paired_at, revoked_at FROM device ORDER BY id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(super::Device {
+            id: r.get(0)?,
+            token_sha256: r.get(1)?,
+            name: r.get(2)?,
+            paired_at_ms: r.get(3)?,
+            revoked_at_ms: r.get(4)?,
+        })
+    })?;
+    rows.collect()
+}

@@ -33,6 +33,10 @@ pub enum Command {
         rows: Vec<super::ForecastRow>,
         reply: oneshot::Sender<Result<(), StoreError>>,
     },
+    Device {
+        change: super::DeviceChange,
+        reply: oneshot::Sender<Result<i64, StoreError>>,
+    },
 }
 
 pub fn spawn(conn: Connection) -> Result<mpsc::Sender<Command>, StoreError> {
@@ -62,6 +66,8 @@ fn run(mut conn: Connection, mut rx: mpsc::Receiver<Command>) {
 
 enum Outcome {
     Insert(Vec<bool>),
+    /// The row id a device command wrote.
+    Id(i64),
     /// A command with nothing to report but success.
     Done,
 }
@@ -94,6 +100,7 @@ fn commit_group(conn: &mut Connection, group: Vec<Command>, known: &mut HashSet<
                     }
                     Outcome::Done
                 }
+                Command::Device { change, .. } => Outcome::Id(save_device(&tx, change)?),
             });
         }
         tx.commit()?;
@@ -115,7 +122,13 @@ fn commit_group(conn: &mut Connection, group: Vec<Command>, known: &mut HashSet<
                     ) => {
                         let _ = reply.send(Ok(()));
                     }
-                    (Command::Insert { reply, .. }, Outcome::Done) => {
+                    (Command::Device { reply, .. }, Outcome::Id(id)) => {
+                        let _ = reply.send(Ok(id));
+                    }
+                    (Command::Insert { reply, .. }, _) => {
+                        let _ = reply.send(Err(StoreError::WriterGone));
+                    }
+                    (Command::Device { reply, .. }, _) => {
                         let _ = reply.send(Err(StoreError::WriterGone));
                     }
                 }
@@ -133,6 +146,9 @@ fn commit_group(conn: &mut Connection, group: Vec<Command>, known: &mut HashSet<
                     Command::Station { reply, .. }
                     | Command::Alarms { reply, .. }
                     | Command::Forecasts { reply, .. } => {
+                        let _ = reply.send(Err(err()));
+                    }
+                    Command::Device { reply, .. } => {
                         let _ = reply.send(Err(err()));
                     }
                 }
@@ -286,6 +302,34 @@ fn save_forecast(
         ])?;
     }
     Ok(())
+}
+
+/// Adds a paired device (returns its id) or revokes one (returns the id, 0 if unknown).
+fn save_device(
+    tx: &rusqlite::Transaction<'_>,
+    change: &super::DeviceChange,
+) -> Result<i64, rusqlite::Error> {
+    match change {
+        super::DeviceChange::Add {
+            token_sha256,
+            name,
+            at_ms,
+        } => {
+            tx.prepare_cached(
+                "INSERT INTO device (token_sha256, name, paired_at) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![token_sha256, name, at_ms])?;
+            Ok(tx.last_insert_rowid())
+        }
+        super::DeviceChange::Revoke { id, at_ms } => {
+            let n = tx
+                .prepare_cached(
+                    "UPDATE device SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+                )?
+                .execute(params![id, at_ms])?;
+            Ok(if n == 1 { *id } else { 0 })
+        }
+    }
 }
 
 fn save_alarm(tx: &rusqlite::Transaction<'_>, a: &Alarm, e: Event) -> Result<(), rusqlite::Error> {

@@ -20,5 +20,7 @@ mod tls;
 // Government connectors against a local replay server: every failure mode, then recovery.
 mod replay;
 mod sources;
+// Who may act: loopback trust, paired devices, one-time codes, revocation.
+mod pairing;
 mod util;
 mod watchdog;
