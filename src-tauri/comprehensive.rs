@@ -24,8 +24,8 @@ fn group(p: Parameter) -> &'static str {
     }
 }
 
-/// One field: the value in force among the series' sources (priority while fresh, else the
-/// newest), with every source listed.
+/// One field: the value in force among the series' sources (fresh and usable values first, then
+/// by source priority, then the newest), with every source listed.
 fn field(p: Parameter, rows: &[&LatestRow], now: DateTime<Utc>, expected_s: f64) -> Value {
     let age = |r: &LatestRow| (now.timestamp_millis() - r.ts_ms) as f64 / 1e3;
     let kind = |r: &LatestRow| SourceKind::parse(&r.source).unwrap_or(SourceKind::Api);
@@ -52,7 +52,9 @@ fn field(p: Parameter, rows: &[&LatestRow], now: DateTime<Utc>, expected_s: f64)
             "fetched_at": fmt_time(crate::live::from_ms(r.received_ms)),
             "age_s": age(r).round(),
             "fresh": fresh(r),
-            "measured": kind(r) != SourceKind::MlFallback,
+            // Open-Meteo values come from weather and hydrological models, not instruments.
+            "measured": kind(r) != SourceKind::MlFallback
+                && !r.provenance.as_deref().is_some_and(|p| p.starts_with("openmeteo")),
         })
     };
     let best = order.first().map(|r| entry(r)).unwrap_or(Value::Null);
@@ -215,7 +217,7 @@ impl Core {
 }
 
 impl Core {
-    /// Starts a backfill in the background (`POST /api/backfill`, Tauri `start_backfill`);
+    /// Starts a backfill in the background (`POST /api/backfill`);
     /// progress goes out as `backfill_progress` frames to the station's subscribers.
     pub fn start_backfill(
         &self,
@@ -227,16 +229,11 @@ impl Core {
             CommandError::BadRequest(format!("source `{}` is not configured", job.source))
         })?;
         let key = job.key();
-        if self.sources.job_running(&key) {
+        if !self.sources.try_start_job(&key) {
             return Err(CommandError::Conflict(format!(
                 "backfill {key} is already running"
             )));
         }
-        let first = crate::sources::backfill::Progress {
-            job: key.clone(),
-            ..Default::default()
-        };
-        self.sources.job_progress(&first);
         let core = self.clone();
         tokio::spawn(async move {
             let station = job.station.clone();
@@ -261,7 +258,7 @@ impl Core {
         Ok(json!({"job": key, "state": "started"}))
     }
 
-    /// Imports an NWMP / MPCB station table (`POST /api/import`, Tauri `import_table`).
+    /// Imports an NWMP / MPCB station table (`POST /api/import`, `purehealth import`).
     pub async fn import_table(&self, bytes: &[u8], label: &str) -> Result<Value, CommandError> {
         let label = label.trim();
         if label.is_empty()

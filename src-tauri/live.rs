@@ -153,7 +153,9 @@ pub struct LiveState {
     seq: u64,
     pub watchdog: WatchdogConfig,
     /// Recent accepted values and monthly statistics per series, for the history-based QC tests.
-    series_qc: HashMap<(String, Parameter), qc::SeriesQc>,
+    /// Real-time QC state per series and source: an agency's values are not spike-tested
+    /// against the station's own sensor.
+    series_qc: HashMap<(String, Parameter, SourceKind), qc::SeriesQc>,
     /// Per-station settings from the config file.
     setups: HashMap<String, StationSetup>,
     /// Active alarms (the workflow state; persisted by the pipeline).
@@ -268,9 +270,13 @@ impl LiveState {
     ) {
         let cfg = self.watchdog.clone();
         let st = self.entry(key);
-        st.reporting.last_seen = st.reporting.last_seen.max(Some(received_at));
-        // A station already silent before the restart comes back offline, without a new alert.
-        st.reporting.online = !st.reporting.is_overdue(now, &cfg);
+        // Only the station's own sensors count as it reporting (the watchdog's business);
+        // agency and file data arrive on their own schedules.
+        if latest.source == SourceKind::Sensor {
+            st.reporting.last_seen = st.reporting.last_seen.max(Some(received_at));
+            // A station already silent before the restart comes back offline, without a new alert.
+            st.reporting.online = !st.reporting.is_overdue(now, &cfg);
+        }
         st.last_update = st.last_update.max(Some(latest.t));
         let graded = latest
             .qc
@@ -279,6 +285,14 @@ impl LiveState {
             .flatten();
         let st = self.entry(key);
         st.remember_source(parameter, &latest);
+        // The same source priority as live readings, judged as of now.
+        let replaces = st
+            .latest
+            .get(&parameter)
+            .is_none_or(|l| takes_over_at(l, latest.source, latest.t, now, st.expected_interval_s));
+        if !replaces {
+            return;
+        }
         st.latest.insert(parameter, latest);
         if let Some(f) = graded {
             st.levels.insert(parameter, f.level);
@@ -297,7 +311,7 @@ impl LiveState {
             .unwrap_or_else(|| qc::QcConfig::defaults(r.parameter));
         let (flag, tests) = self
             .series_qc
-            .entry((r.station.id.clone(), r.parameter))
+            .entry((r.station.id.clone(), r.parameter, r.source))
             .or_default()
             .check(&cfg, r.observed_at, r.value);
         r.qc = flag;
@@ -314,8 +328,9 @@ impl LiveState {
         mean: f64,
         mean_sq: f64,
     ) {
+        // Stored history seeds the sensor's climatology (the series QC runs on most).
         self.series_qc
-            .entry((station.to_string(), p))
+            .entry((station.to_string(), p, SourceKind::Sensor))
             .or_default()
             .climate
             .seed(month0, n, mean, mean_sq);
@@ -337,10 +352,15 @@ impl LiveState {
                 .then(|| self.grade(&r.station.id, r.parameter, r.value, prev_level))
                 .flatten();
         let st = self.entry(&r.station);
-        st.reporting.observe(r.observed_at, r.received_at);
-        st.expected_interval_s = st.reporting.expected_s(&cfg);
-        let back_online = !st.reporting.online;
-        st.reporting.online = true;
+        let back_online = if r.source == SourceKind::Sensor {
+            st.reporting.observe(r.observed_at, r.received_at);
+            st.expected_interval_s = st.reporting.expected_s(&cfg);
+            let back = !st.reporting.online;
+            st.reporting.online = true;
+            back
+        } else {
+            false
+        };
         let newer = st
             .latest
             .get(&r.parameter)
@@ -560,15 +580,30 @@ pub fn finite(v: f64) -> Value {
 /// source priority (sensor > API > satellite > model) decides while the better source is fresh,
 /// so a fresher API value never hides a fresh sensor value.
 fn takes_over(l: &Latest, r: &Reading, expected_interval_s: f64) -> bool {
+    takes_over_at(
+        l,
+        r.source,
+        r.observed_at,
+        r.received_at,
+        expected_interval_s,
+    )
+}
+
+/// [`takes_over`] for a value of `source` observed at `t`, judged at `now`.
+fn takes_over_at(
+    l: &Latest,
+    source: SourceKind,
+    t: DateTime<Utc>,
+    now: DateTime<Utc>,
+    expected_interval_s: f64,
+) -> bool {
     use crate::priority::{fresh_for, rank};
-    let age = |t: DateTime<Utc>| (r.received_at - t).num_milliseconds() as f64 / 1e3;
-    match rank(r.source).cmp(&rank(l.source)) {
-        std::cmp::Ordering::Equal => r.observed_at >= l.t,
-        std::cmp::Ordering::Less => {
-            r.observed_at >= l.t || age(r.observed_at) <= fresh_for(r.source, expected_interval_s)
-        }
+    let age = |t: DateTime<Utc>| (now - t).num_milliseconds() as f64 / 1e3;
+    match rank(source).cmp(&rank(l.source)) {
+        std::cmp::Ordering::Equal => t >= l.t,
+        std::cmp::Ordering::Less => t >= l.t || age(t) <= fresh_for(source, expected_interval_s),
         std::cmp::Ordering::Greater => {
-            r.observed_at >= l.t && age(l.t) > fresh_for(l.source, expected_interval_s)
+            t >= l.t && age(l.t) > fresh_for(l.source, expected_interval_s)
         }
     }
 }
@@ -666,6 +701,11 @@ mod tests {
         assert!(s.apply(&api(5.0, 60)).is_latest);
         let l = &s.get("1").unwrap().latest[&Parameter::DissolvedOxygen];
         assert_eq!((l.value, l.source), (5.0, SourceKind::Api));
+        // Agency values do not count as the station reporting (the watchdog's business).
+        assert_eq!(
+            s.get("1").unwrap().reporting.last_seen,
+            Some(reading(Parameter::DissolvedOxygen, 0.0, 15).received_at)
+        );
         // ...and a fresh sensor value wins again even if it is a little older than the API's.
         let mut back = reading(Parameter::DissolvedOxygen, 6.5, 59);
         back.received_at = back.observed_at + chrono::Duration::minutes(2);

@@ -47,6 +47,8 @@ pub struct Progress {
     pub current: String,
     pub finished: bool,
     pub failed_chunks: Vec<String>,
+    /// Parameters the station has no history for (HTTP 404 on a plain CPCB backfill).
+    pub absent: Vec<String>,
 }
 
 #[derive(Debug, Error)]
@@ -112,6 +114,12 @@ impl Job {
             return Err(BackfillError::Invalid(
                 "the window is longer than 20 years".into(),
             ));
+        }
+        if !self.parameters.is_empty() && self.source != "cpcb" {
+            return Err(BackfillError::Invalid(format!(
+                "parameter: only a cpcb backfill takes parameter codes ({} fetches what it has)",
+                self.source
+            )));
         }
         for p in &self.parameters {
             if cpcb::parameter_of(p).is_none() {
@@ -287,6 +295,14 @@ pub async fn run(
         let now = Utc::now();
         let result = match http.get(&url, &[]).await {
             Ok(r) => job.parse(&id, &r.body, now),
+            // A station that does not measure a parameter has no history for it: nothing to
+            // fetch, not a failure (a plain CPCB backfill asks for every code).
+            Err(super::http::FetchError::Status { status: 404, .. })
+                if job.source == "cpcb" && job.parameters.is_empty() =>
+            {
+                p.absent.push(id.clone());
+                Ok(Vec::new())
+            }
             Err(e) => Err(e.into()),
         };
         match result {

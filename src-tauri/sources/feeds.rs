@@ -62,8 +62,15 @@ impl Source for Cpcb {
                     Ok(p) => {
                         self.stations_fetched = Some(now);
                         for s in p.items {
-                            if !batch.stations.iter().any(|b| b.id == s.id) {
-                                batch.stations.push(s);
+                            match batch.stations.iter_mut().find(|b| b.id == s.id) {
+                                // The list may know what the values did not (river, basin).
+                                Some(b) => {
+                                    b.river = b.river.take().or(s.river);
+                                    b.basin = b.basin.take().or(s.basin);
+                                    b.state = b.state.take().or(s.state);
+                                    b.district = b.district.take().or(s.district);
+                                }
+                                None => batch.stations.push(s),
                             }
                         }
                     }
@@ -130,7 +137,7 @@ impl Source for Cwc {
                 Err(SourceError::Parse(ParseError::Empty)) => batch
                     .skipped
                     .push(format!("{code}: no level in the last 48 h")),
-                Err(e) => failures.push(format!("{code}: {e}")),
+                Err(e) => failures.push((code.clone(), e)),
             }
             if refresh_static {
                 // Levels and position are extras: their failure does not fail the poll.
@@ -151,11 +158,21 @@ impl Source for Cwc {
         if refresh_static {
             self.levels_fetched = Some(now);
         }
-        // Every station failing is a failed poll; some failing is reported but not fatal.
+        // Every station failing is a failed poll (keeping the first error's kind, so a refusal
+        // stays "not authorised" and a Retry-After is honoured); some failing is reported.
         if !failures.is_empty() && failures.len() == self.stations.len() {
-            return Err(SourceError::Config(failures.join("; ")));
+            for (code, e) in &failures[1..] {
+                tracing::warn!(source = "cwc", station = %code, error = %e, "station failed");
+            }
+            let mut all = failures.into_iter();
+            if let Some((_, first)) = all.next() {
+                return Err(first);
+            }
+            return Ok(batch);
         }
-        batch.skipped.extend(failures);
+        batch
+            .skipped
+            .extend(failures.into_iter().map(|(code, e)| format!("{code}: {e}")));
         Ok(batch)
     }
 }
@@ -381,6 +398,25 @@ pub struct OpenMeteo {
     core: crate::pipeline::Core,
 }
 
+/// Pairs each requested station with the answer nearest its coordinates. Answers snap to the
+/// model grid (a few km), and a location the parser dropped must not shift the others onto the
+/// wrong stations, so matching is by distance, not by position.
+fn match_points<'a>(
+    wanted: &'a [(String, (f64, f64))],
+    series: &'a [openmeteo::Series],
+) -> Vec<(&'a str, &'a openmeteo::Series)> {
+    /// Farther than this (degrees) is not the same place.
+    const MAX_OFFSET: f64 = 0.25;
+    wanted
+        .iter()
+        .filter_map(|(id, (lat, lon))| {
+            let d = |s: &openmeteo::Series| (s.point.0 - lat).abs().max((s.point.1 - lon).abs());
+            let best = series.iter().min_by(|a, b| d(a).total_cmp(&d(b)))?;
+            (d(best) <= MAX_OFFSET).then_some((id.as_str(), best))
+        })
+        .collect()
+}
+
 /// Coordinates per request (the API takes comma-joined lists; keep URLs modest).
 const POINTS_PER_REQUEST: usize = 50;
 /// Located stations polled at most (the free tier allows 10,000 calls a day).
@@ -445,8 +481,7 @@ impl Source for OpenMeteo {
                 .await?;
             let (series, drift) = openmeteo::parse(&r.body)?;
             batch.drift.merge(drift);
-            // A multi-location answer lists the locations in request order.
-            for ((id, _), s) in chunk.iter().zip(&series) {
+            for (id, s) in match_points(chunk, &series) {
                 batch
                     .observations
                     .extend(openmeteo::observations(s, id, now));
@@ -458,7 +493,7 @@ impl Source for OpenMeteo {
             {
                 Ok(r) => match openmeteo::parse(&r.body) {
                     Ok((series, _)) => {
-                        for ((id, _), s) in chunk.iter().zip(&series) {
+                        for (id, s) in match_points(chunk, &series) {
                             batch.observations.extend(
                                 openmeteo::observations(s, id, now)
                                     .into_iter()

@@ -203,7 +203,7 @@ impl HttpClient {
                         Some(d) => d,
                         None => self.backoff(attempt),
                     };
-                    tracing::debug!(url, attempt, error = %e, wait_ms = wait.as_millis() as u64, "retrying");
+                    tracing::debug!(url = %redact(url), attempt, error = %e, wait_ms = wait.as_millis() as u64, "retrying");
                     tokio::time::sleep(wait).await;
                 }
                 Err(e) => return Err(e),
@@ -336,7 +336,8 @@ impl HttpClient {
     }
 
     fn classify(&self, e: &reqwest::Error) -> FetchError {
-        let chain = error_chain(e);
+        // reqwest's messages carry the URL, and with it an API key: never let it out.
+        let chain = redact(&error_chain(e));
         if e.is_timeout() {
             return FetchError::Timeout(self.settings.timeout.as_secs_f64());
         }
@@ -352,6 +353,42 @@ impl HttpClient {
         }
         FetchError::Connect(chain)
     }
+}
+
+/// Query parameters whose values are secrets.
+const SECRET_PARAMS: [&str; 6] = [
+    "api-key",
+    "api_key",
+    "apikey",
+    "key",
+    "token",
+    "access_token",
+];
+
+/// `text` with the value of every secret query parameter replaced by `***`
+/// (`…?api-key=579b…&format=json` → `…?api-key=***&format=json`).
+pub fn redact(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(['?', '&']) {
+        out.push_str(&rest[..=i]);
+        rest = &rest[i + 1..];
+        let secret = SECRET_PARAMS.iter().find(|p| {
+            rest.len() > p.len()
+                && rest[..p.len()].eq_ignore_ascii_case(p)
+                && rest.as_bytes()[p.len()] == b'='
+        });
+        if let Some(p) = secret {
+            out.push_str(&rest[..=p.len()]);
+            out.push_str("***");
+            let end = rest[p.len() + 1..]
+                .find(['&', ')', ' ', '"', '#'])
+                .map_or(rest.len(), |e| e + p.len() + 1);
+            rest = &rest[end..];
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// `Retry-After` as seconds or an HTTP date; capped at one day.
@@ -396,6 +433,22 @@ mod tests {
         let d = parse_retry_after(&soon).unwrap().as_secs();
         assert!((118..=120).contains(&d), "{d}");
         assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    #[test]
+    fn secrets_in_urls_never_reach_messages() {
+        assert_eq!(
+            redact(
+                "error sending request for url (https://api.data.gov.in/resource/x?api-key=579b464db66&format=json&offset=0)"
+            ),
+            "error sending request for url (https://api.data.gov.in/resource/x?api-key=***&format=json&offset=0)"
+        );
+        assert_eq!(
+            redact("http://h/p?a=1&token=abc"),
+            "http://h/p?a=1&token=***"
+        );
+        assert_eq!(redact("http://h/p?monkey=1"), "http://h/p?monkey=1");
+        assert_eq!(redact("no url here"), "no url here");
     }
 
     #[test]

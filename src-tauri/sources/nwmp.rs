@@ -734,7 +734,13 @@ fn observations(rows: &[Row], layout: &Layout, label: &str) -> Vec<Observation> 
             parameter: pc.parameter,
             observed_at: r.at,
             value: p.value,
-            unit: pc.parameter.canonical_unit().to_string(),
+            // The header's unit when it is one we convert (a table in mS/cm is multiplied
+            // out on the way in), else the parameter's canonical unit.
+            unit: if crate::units::to_canonical(pc.parameter, 1.0, &pc.raw_unit).is_some() {
+                pc.raw_unit.clone()
+            } else {
+                pc.parameter.canonical_unit().to_string()
+            },
             raw_unit: pc.raw_unit.clone(),
             note: note(r.period, p.stat, label, pc.detail, p.censored.as_deref()),
         }
@@ -865,7 +871,8 @@ mod tests {
         // Every published unit converts; one value per station, parameter and year.
         let mut seen = std::collections::HashSet::new();
         for o in &r.observations {
-            assert_eq!(o.unit, o.parameter.canonical_unit());
+            // The unit is the header's (converted on the way in), and it is one we convert.
+            assert_eq!(o.unit, o.raw_unit);
             assert!(
                 to_canonical(o.parameter, o.value, &o.raw_unit).is_some(),
                 "{o:?}"

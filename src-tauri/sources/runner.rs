@@ -320,20 +320,28 @@ impl Registry {
             .cloned()
     }
 
-    /// Records a backfill job's progress; false if `key` is already running.
+    /// Registers a job unless one with the same key is running; true when registered.
+    pub fn try_start_job(&self, key: &str) -> bool {
+        let mut jobs = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
+        if jobs.get(key).is_some_and(|p| !p.finished) {
+            return false;
+        }
+        jobs.insert(
+            key.to_string(),
+            super::backfill::Progress {
+                job: key.to_string(),
+                ..Default::default()
+            },
+        );
+        true
+    }
+
+    /// Records a backfill job's progress.
     pub fn job_progress(&self, p: &super::backfill::Progress) {
         self.jobs
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .insert(p.job.clone(), p.clone());
-    }
-
-    pub fn job_running(&self, key: &str) -> bool {
-        self.jobs
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(key)
-            .is_some_and(|p| !p.finished)
     }
 
     pub fn jobs_json(&self) -> Value {

@@ -47,8 +47,9 @@ pub const KNOWN: [(&str, &str, f64, &str); 5] = [
     ),
 ];
 
-/// One `[sources.<id>]` table; every key optional.
-#[derive(Debug, Default, Clone, Deserialize)]
+/// One `[sources.<id>]` table; every key optional. (`Debug` is not derived: it would print the
+/// API key.)
+#[derive(Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SourceFile {
     pub enabled: Option<bool>,
@@ -81,8 +82,8 @@ pub struct SourceFile {
     pub user_agent: Option<String>,
 }
 
-/// A validated connector configuration.
-#[derive(Debug, Clone, PartialEq)]
+/// A validated connector configuration. `Debug` masks the API key.
+#[derive(Clone, PartialEq)]
 pub struct SourceConfig {
     pub id: &'static str,
     pub label: &'static str,
@@ -98,6 +99,32 @@ pub struct SourceConfig {
     pub districts: Vec<String>,
     pub resources: Vec<String>,
     pub aliases: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for SourceFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SourceFile")
+            .field("enabled", &self.enabled)
+            .field("base_url", &self.base_url)
+            .field("api_key", &self.api_key.as_ref().map(|_| "***"))
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for SourceConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SourceConfig")
+            .field("id", &self.id)
+            .field("enabled", &self.enabled)
+            .field("base_url", &self.base_url)
+            .field("http", &self.http)
+            .field("schedule", &self.schedule)
+            .field("api_key", &self.api_key.as_ref().map(|_| "***"))
+            .field("stations", &self.stations)
+            .field("districts", &self.districts)
+            .field("resources", &self.resources)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Validates the `[sources]` tables with the environment's overrides; the error names the
