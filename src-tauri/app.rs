@@ -127,6 +127,22 @@ async fn area_summary(
     }
 }
 
+/// Criteria profiles (`GET /api/profiles`).
+#[tauri::command]
+fn list_profiles(core: State<'_, Core>) -> Value {
+    core.profiles_json()
+}
+
+/// Grades a station under another profile (`POST /api/stations/{id}/profile`).
+#[tauri::command]
+async fn set_station_profile(
+    core: State<'_, Core>,
+    station_id: String,
+    profile: String,
+) -> Result<Value, CommandError> {
+    core.set_station_profile(&station_id, &profile).await
+}
+
 /// The India station catalogue (`GET /api/catalogue`).
 #[tauri::command]
 async fn catalogue(
@@ -268,6 +284,8 @@ pub fn run() -> Result<(), AppError> {
             station_comprehensive,
             area_summary,
             catalogue,
+            list_profiles,
+            set_station_profile,
             list_alerts,
             ack_alert,
             resolve_alert,

@@ -285,3 +285,61 @@ impl Core {
         }))
     }
 }
+
+impl Core {
+    /// `GET /api/profiles`: the criteria profiles a station can be graded under.
+    pub fn profiles_json(&self) -> Value {
+        let cat = crate::profiles::Catalogue::bundled();
+        let mut out = vec![json!({
+            "id": crate::quality::LEGACY_PROFILE,
+            "name": "Original Pure Health thresholds (spec phase 6)",
+            "document": "docs/phase6-realtime.md",
+            "designated_use": "default",
+        })];
+        out.extend(cat.ids().filter_map(|id| cat.get(id)).map(|p| {
+            json!({"id": p.id, "name": p.name, "document": p.document,
+                   "designated_use": p.designated_use, "class": p.class})
+        }));
+        Value::Array(out)
+    }
+
+    /// `POST /api/stations/{id}/profile` `{"profile": id}`: grades the station under another
+    /// criteria profile from now on, and remembers the choice across restarts.
+    pub async fn set_station_profile(
+        &self,
+        raw_id: &str,
+        profile: &str,
+    ) -> Result<Value, CommandError> {
+        let key = self
+            .resolve(raw_id)
+            .ok_or_else(|| CommandError::UnknownStation(raw_id.chars().take(64).collect()))?;
+        let known = profile == crate::quality::LEGACY_PROFILE
+            || crate::profiles::Catalogue::bundled().get(profile).is_some();
+        if !known {
+            let ids: Vec<&str> = crate::profiles::Catalogue::bundled().ids().collect();
+            return Err(CommandError::BadRequest(format!(
+                "profile: `{}` is not a known profile ({}, {})",
+                profile.chars().take(60).collect::<String>(),
+                crate::quality::LEGACY_PROFILE,
+                ids.join(", ")
+            )));
+        }
+        // Stored first: the choice a client sees is one a restart keeps.
+        self.store
+            .set_station_profile(key.id.clone(), Some(profile.to_string()))
+            .await?;
+        let frame = {
+            let mut live = self.live();
+            live.set_profile(&key, profile);
+            live.get(&key.id).map(|st| st.summary_json())
+        };
+        let summary = frame.unwrap_or(Value::Null);
+        self.broadcast(
+            key.id.clone(),
+            json!({"type": "station_profile", "station_id": key.id, "profile": profile,
+                   "station": summary})
+            .to_string(),
+        );
+        Ok(summary)
+    }
+}

@@ -191,6 +191,34 @@ impl LiveState {
         self.setups.insert(key.id.clone(), setup);
     }
 
+    /// Changes a station's criteria profile and regrades its latest values under it (levels
+    /// are set silently; alarms follow the next readings).
+    pub fn set_profile(&mut self, key: &StationKey, profile: &str) {
+        let setup = self.setups.entry(key.id.clone()).or_default();
+        setup.profile = Some(profile.to_string());
+        let latest: Vec<(Parameter, f64)> = self
+            .stations
+            .get(&key.id)
+            .map(|st| {
+                st.latest
+                    .iter()
+                    .filter(|(_, l)| l.qc.usable())
+                    .map(|(p, l)| (*p, l.value))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let graded: Vec<(Parameter, Level)> = latest
+            .into_iter()
+            .map(|(p, v)| {
+                let level = grade_under(profile, p, v, 0.0).map_or(Level::Ok, |f| f.level);
+                (p, level)
+            })
+            .collect();
+        let st = self.entry(key);
+        st.profile = profile.to_string();
+        st.levels = graded.into_iter().collect();
+    }
+
     /// Installs today's model estimate of a parameter (the source-priority fallback).
     pub fn set_estimate(&mut self, station: &str, p: Parameter, e: crate::priority::ModelEstimate) {
         if let Some(st) = self.stations.get_mut(station) {

@@ -54,11 +54,15 @@ impl Core {
     ) -> Result<Core, StoreError> {
         let mut live = LiveState::with_watchdog(watchdog);
         let now = Utc::now();
+        let mut chosen = Vec::new();
         for s in store.stations().await? {
             let key = StationKey {
                 id: s.id.clone(),
                 legacy_id: s.legacy_id,
             };
+            if let Some(p) = s.profile {
+                chosen.push((key.clone(), p));
+            }
             live.register(key, s.name, s.location, s.source);
         }
         // Station setups first: restored levels are graded under each station's profile.
@@ -74,6 +78,15 @@ impl Core {
                 live.register(info.key, info.name, info.location, info.source);
             }
             live.configure(&s.key, s.setup.clone());
+        }
+        // A profile chosen in the app overrides the config file's (which seeds it).
+        for (key, profile) in chosen {
+            if crate::profiles::Catalogue::bundled()
+                .get(&profile)
+                .is_some()
+            {
+                live.set_profile(&key, &profile);
+            }
         }
         for row in store.latest().await? {
             let (Some(p), Some(st)) = (Parameter::parse(&row.parameter), live.get(&row.station_id))

@@ -535,3 +535,29 @@ pub async fn revoke_device(State(s): State<HubState>, Path(id): Path<String>) ->
         Err(e) => pair_error(e),
     }
 }
+
+/// `GET /api/profiles`: criteria profiles (the original table first).
+pub async fn profiles(State(s): State<HubState>) -> Json<Value> {
+    Json(s.core.profiles_json())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileBody {
+    profile: String,
+}
+
+/// `POST /api/stations/{id}/profile` `{"profile": "cpcb.dbu.C"}` (trusted callers).
+pub async fn set_profile(
+    State(s): State<HubState>,
+    Path(id): Path<String>,
+    body: Result<Json<ProfileBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<Value>, CommandError> {
+    let Json(b) = body.map_err(|e| {
+        CommandError::BadRequest(format!(
+            "body must be {{\"profile\": id}}: {}",
+            e.body_text()
+        ))
+    })?;
+    s.core.set_station_profile(&id, &b.profile).await.map(Json)
+}

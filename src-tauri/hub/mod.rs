@@ -63,6 +63,11 @@ pub fn router(state: HubState) -> Router {
         .route("/api/districts/{district}", get(api::district))
         .route("/api/states/{state}", get(api::state_summary))
         .route("/api/sources", get(api::sources))
+        .route("/api/profiles", get(api::profiles))
+        .route(
+            "/api/stations/{id}/profile",
+            axum::routing::post(api::set_profile),
+        )
         .route("/api/catalogue", get(api::catalogue))
         .route("/api/backfill", get(api::backfill_jobs).post(api::backfill))
         .route(

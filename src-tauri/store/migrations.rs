@@ -166,6 +166,9 @@ const MIGRATIONS: &[&str] = &[
         paired_at INTEGER NOT NULL,
         revoked_at INTEGER
     ) STRICT;",
+    // 9: the criteria profile an operator chose for a station in the app (overrides the
+    // config file's, which only seeds it).
+    "ALTER TABLE station ADD COLUMN profile TEXT;",
 ];
 
 pub fn apply(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {

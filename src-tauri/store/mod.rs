@@ -210,6 +210,23 @@ impl Store {
         rx.await.map_err(|_| StoreError::WriterGone)?
     }
 
+    /// Records the criteria profile chosen for a station (`None` clears it); returns whether
+    /// the station exists.
+    pub async fn set_station_profile(
+        &self,
+        station: String,
+        profile: Option<String>,
+    ) -> Result<bool, StoreError> {
+        let (reply, rx) = oneshot::channel();
+        self.send(writer::Command::StationProfile {
+            station,
+            profile,
+            reply,
+        })
+        .await?;
+        Ok(rx.await.map_err(|_| StoreError::WriterGone)?? > 0)
+    }
+
     /// Every paired device, revoked ones included.
     pub async fn devices(&self) -> Result<Vec<Device>, StoreError> {
         self.inner.readers.run(reader::devices).await

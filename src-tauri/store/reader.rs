@@ -62,6 +62,8 @@ pub struct StationRow {
     pub legacy_id: Option<i64>,
     pub location: Option<(f64, f64)>,
     pub source: String,
+    /// Profile chosen in the app, if any.
+    pub profile: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -85,8 +87,9 @@ pub struct Point {
 }
 
 pub fn stations(c: &Connection) -> Result<Vec<StationRow>, rusqlite::Error> {
-    let mut stmt =
-        c.prepare_cached("SELECT id, name, legacy_id, lat, lon, source FROM station ORDER BY id")?;
+    let mut stmt = c.prepare_cached(
+        "SELECT id, name, legacy_id, lat, lon, source, profile FROM station ORDER BY id",
+    )?;
     let rows = stmt.query_map([], |r| {
         let lat: Option<f64> = r.get(3)?;
         let lon: Option<f64> = r.get(4)?;
@@ -96,6 +99,7 @@ pub fn stations(c: &Connection) -> Result<Vec<StationRow>, rusqlite::Error> {
             legacy_id: r.get(2)?,
             location: lat.zip(lon),
             source: r.get(5)?,
+            profile: r.get(6)?,
         })
     })?;
     rows.collect()

@@ -37,6 +37,12 @@ pub enum Command {
         change: super::DeviceChange,
         reply: oneshot::Sender<Result<i64, StoreError>>,
     },
+    /// Sets (or clears) the profile chosen for a station; replies with rows changed.
+    StationProfile {
+        station: String,
+        profile: Option<String>,
+        reply: oneshot::Sender<Result<i64, StoreError>>,
+    },
 }
 
 pub fn spawn(conn: Connection) -> Result<mpsc::Sender<Command>, StoreError> {
@@ -101,6 +107,12 @@ fn commit_group(conn: &mut Connection, group: Vec<Command>, known: &mut HashSet<
                     Outcome::Done
                 }
                 Command::Device { change, .. } => Outcome::Id(save_device(&tx, change)?),
+                Command::StationProfile {
+                    station, profile, ..
+                } => Outcome::Id(
+                    tx.prepare_cached("UPDATE station SET profile = ?2 WHERE id = ?1")?
+                        .execute(params![station, profile])? as i64,
+                ),
             });
         }
         tx.commit()?;
@@ -122,13 +134,16 @@ fn commit_group(conn: &mut Connection, group: Vec<Command>, known: &mut HashSet<
                     ) => {
                         let _ = reply.send(Ok(()));
                     }
-                    (Command::Device { reply, .. }, Outcome::Id(id)) => {
+                    (
+                        Command::Device { reply, .. } | Command::StationProfile { reply, .. },
+                        Outcome::Id(id),
+                    ) => {
                         let _ = reply.send(Ok(id));
                     }
                     (Command::Insert { reply, .. }, _) => {
                         let _ = reply.send(Err(StoreError::WriterGone));
                     }
-                    (Command::Device { reply, .. }, _) => {
+                    (Command::Device { reply, .. } | Command::StationProfile { reply, .. }, _) => {
                         let _ = reply.send(Err(StoreError::WriterGone));
                     }
                 }
@@ -148,7 +163,7 @@ fn commit_group(conn: &mut Connection, group: Vec<Command>, known: &mut HashSet<
                     | Command::Forecasts { reply, .. } => {
                         let _ = reply.send(Err(err()));
                     }
-                    Command::Device { reply, .. } => {
+                    Command::Device { reply, .. } | Command::StationProfile { reply, .. } => {
                         let _ = reply.send(Err(err()));
                     }
                 }

@@ -512,3 +512,78 @@ fn an_unknown_profile_in_the_config_is_named() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn a_station_profile_chosen_in_the_app_applies_at_once_and_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut hub = Hub::embedded(dir.path()).await;
+    let p = Publisher::connect(hub.broker).await;
+    // DO 4.8 mg/L: fine under the original table, below the class B limit (5 mg/L).
+    p.publish(
+        "purehealth/river-9/do",
+        json!({"value": 4.8, "timestamp": chrono::Utc::now().to_rfc3339()}).to_string(),
+    )
+    .await;
+    let t = std::time::Instant::now();
+    while hub
+        .get("/api/stations/river-9")
+        .await
+        .map(|v| v["id"] == "river-9")
+        .ok()
+        != Some(true)
+    {
+        assert!(t.elapsed() < std::time::Duration::from_secs(10));
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let profiles = hub.get("/api/profiles").await.unwrap();
+    let ids: Vec<&str> = profiles
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["id"].as_str())
+        .collect();
+    assert!(
+        ids.contains(&"legacy.purehealth_v6") && ids.contains(&"cpcb.dbu.B"),
+        "{ids:?}"
+    );
+    let client = reqwest::Client::new();
+    let set = |id: &str, body: serde_json::Value| {
+        client
+            .post(hub.url(&format!("/api/stations/{id}/profile")))
+            .json(&body)
+            .send()
+    };
+    let r = set("river-9", json!({"profile": "cpcb.dbu.B"}))
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let st: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(st["profile"], "cpcb.dbu.B", "{st}");
+    assert_ne!(st["alert_level"], "ok", "regraded at once: {st}");
+    assert!(
+        st["limits"]["dissolved_oxygen"]["warn_low"]
+            .as_f64()
+            .is_some(),
+        "{st}"
+    );
+    let r = set("river-9", json!({"profile": "cpcb.dbu.Z"}))
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert!(
+        body["message"].as_str().unwrap().contains("cpcb.dbu.A"),
+        "{body}"
+    );
+    let r = set("nowhere", json!({"profile": "cpcb.dbu.B"}))
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+    let r = set("river-9", json!({"class": "B"})).await.unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+
+    hub.kill9();
+    let hub = Hub::embedded(dir.path()).await;
+    let st = hub.get("/api/stations/river-9").await.unwrap();
+    assert_eq!(st["profile"], "cpcb.dbu.B", "kept across a restart: {st}");
+}
