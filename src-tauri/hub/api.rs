@@ -243,6 +243,7 @@ pub struct AssignBody {
 pub async fn assign(
     State(s): State<HubState>,
     Path(id): Path<String>,
+    axum::Extension(caller): axum::Extension<super::pairing::Caller>,
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, CommandError> {
     let b: AssignBody = serde_json::from_slice(&body).map_err(|e| {
@@ -251,7 +252,11 @@ pub async fn assign(
         ))
     })?;
     s.core
-        .assign_alarm(alarm_id(&id)?, b.assignee.as_deref(), b.by.as_deref())
+        .assign_alarm(
+            alarm_id(&id)?,
+            b.assignee.as_deref(),
+            b.by.as_deref().or(caller.name()),
+        )
         .await
         .map(Json)
 }
@@ -484,6 +489,7 @@ pub async fn pair_status(
         "trusted": caller.trusted(),
         "local": caller == super::pairing::Caller::Local,
         "device": caller.name(),
+        "device_id": caller.device_id(),
     }))
 }
 

@@ -62,6 +62,13 @@ impl Caller {
             _ => None,
         }
     }
+
+    pub fn device_id(&self) -> Option<i64> {
+        match self {
+            Caller::Device { id, .. } => Some(*id),
+            _ => None,
+        }
+    }
 }
 
 struct Code {
@@ -251,6 +258,8 @@ impl Pairing {
         json!({
             "code": code,
             "expires_at": crate::model::fmt_time(expires_at),
+            // Relative too: a client whose clock differs can still count down.
+            "expires_in_s": CODE_TTL.as_secs(),
             "links": links,
             "qr_svg": links.first().and_then(|l| qr_svg(l)),
             "hint": hint,
