@@ -700,6 +700,99 @@ try {
     return `stored "${saved}", after reload "${after}", restored`;
   });
 
+  // Device pairing. The e2e browser runs on the hub's machine (loopback), so the hub trusts it: it makes
+  // a code in Settings → Devices, a second browser context (also loopback, but it pairs anyway) uses the
+  // code as "e2e tablet", and the first one revokes it again.
+  await step('pairing: code in Settings → Devices, a second browser pairs as "e2e tablet", revoke', async () => {
+    const status = await getApi('/api/pair/status', 'this hub has no device pairing');
+    if (!status.trusted) throw new Error(`GET /api/pair/status: ${JSON.stringify(status)}; the e2e browser must run on the hub's machine (loopback is trusted)`);
+    await page.getByTestId('settings-pairing-toggle').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid=pairing-panel]')?.getAttribute('data-state') === 'trusted', null, { timeout: 5_000 });
+    await page.getByTestId('pair-start').click();
+    const codeEl = page.getByTestId('pair-code');
+    await codeEl.waitFor({ state: 'visible', timeout: 5_000 });
+    const code = await codeEl.getAttribute('data-code');
+    if (!/^\d{6}$/.test(code ?? '') || (await codeEl.textContent())?.trim() !== code) throw new Error(`pair-code shows "${await codeEl.textContent()}" (data-code ${code})`);
+    const left = Number(await page.getByTestId('pair-countdown').getAttribute('data-seconds'));
+    if (!(left > 240 && left <= 300)) throw new Error(`countdown starts at ${left} s, expected about 300`);
+    await page.waitForFunction((s) => Number(document.querySelector('[data-testid=pair-countdown]')?.getAttribute('data-seconds')) < s, left, { timeout: 3_000 });
+    const links = (await page.getByTestId('pair-link').allTextContents()).map((l) => l.trim());
+    if (!links.length || !links.every((l) => l.endsWith(`/#/pair/${code}`))) throw new Error(`links ${JSON.stringify(links)} do not end in #/pair/${code}`);
+    // The QR code is the hub's SVG as an <img> data URL, never inline markup.
+    const qr = await page.locator('[data-testid=pair-qr]').evaluateAll((els) => els.map((img) => ({ src: img.getAttribute('src')?.slice(0, 26), w: img.naturalWidth })));
+    if (qr.length && (qr[0].src !== 'data:image/svg+xml;base64,' || !(qr[0].w > 0))) throw new Error(`pair-qr ${JSON.stringify(qr[0])}`);
+    if ((await page.locator('[data-testid=pair-code-card] svg').count()) > 0) throw new Error('inline <svg> in the code card');
+    const hint = (await page.getByTestId('pair-hint').count()) ? ((await page.getByTestId('pair-hint').textContent()) ?? '').trim() : '';
+    await shot('pairing-settings-light.png', false);
+    await withTheme('dark', () => shot('pairing-settings-dark.png', false));
+    if ((await page.getByTestId('settings-pairing').getAttribute('open')) === null) throw new Error('the theme switch closed the Devices panel');
+
+    const ctx2 = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    const p2 = await ctx2.newPage();
+    let token;
+    try {
+      // A wrong code: the hub's message verbatim, kind forbidden.
+      const wrong = code === '000000' ? '000001' : '000000';
+      await p2.goto(`${base}/#/pair/${wrong}`, { waitUntil: 'domcontentloaded', timeout: 15_000 });
+      await p2.getByTestId('pair-form').waitFor({ state: 'visible', timeout: 10_000 });
+      if ((await p2.getByTestId('pair-code-input').inputValue()) !== wrong) throw new Error('#/pair/<code> did not prefill the code');
+      await p2.getByTestId('pair-name-input').fill('e2e tablet');
+      await p2.getByTestId('pair-submit').click();
+      const err = p2.getByTestId('pair-error');
+      await err.waitFor({ state: 'visible', timeout: 10_000 });
+      const errText = ((await err.textContent()) ?? '').replace(/\s+/g, ' ').trim();
+      if ((await err.getAttribute('data-kind')) !== 'forbidden' || !/wrong or expired/i.test(errText)) throw new Error(`wrong code: ${await err.getAttribute('data-kind')} "${errText}"`);
+      await p2.screenshot({ path: path.join(ARTIFACTS, 'pair-error-light.png'), fullPage: false });
+
+      // The right code (as the QR code's link would open it).
+      await p2.evaluate((c) => (window.location.hash = `#/pair/${c}`), code);
+      await p2.waitForFunction((c) => document.querySelector('[data-testid=pair-code-input]')?.value === c, code, { timeout: 5_000 });
+      await p2.getByTestId('pair-name-input').fill('e2e tablet');
+      await p2.screenshot({ path: path.join(ARTIFACTS, 'pair-light.png'), fullPage: false });
+      await p2.emulateMedia({ colorScheme: 'dark' });
+      await p2.screenshot({ path: path.join(ARTIFACTS, 'pair-dark.png'), fullPage: false });
+      await p2.emulateMedia({ colorScheme: 'light' });
+      await p2.getByTestId('pair-submit').click();
+      const ok = p2.getByTestId('pair-success');
+      await ok.waitFor({ state: 'visible', timeout: 10_000 });
+      const okText = ((await ok.textContent()) ?? '').replace(/\s+/g, ' ').trim();
+      if (!okText.includes('This device can now acknowledge alarms as e2e tablet')) throw new Error(`success reads "${okText}"`);
+      token = await p2.evaluate(() => localStorage.getItem('purehealth.deviceToken'));
+      if (!/^[0-9a-f]{64}$/.test(token ?? '')) throw new Error(`localStorage purehealth.deviceToken = ${JSON.stringify(token)}`);
+      await p2.waitForFunction(() => document.querySelector('[data-testid=pair-indicator]')?.getAttribute('data-state') === 'paired', null, { timeout: 10_000 });
+      const indicator = ((await p2.getByTestId('pair-indicator').textContent()) ?? '').trim();
+      if (indicator !== 'Paired as e2e tablet') throw new Error(`header indicator "${indicator}"`);
+      await p2.screenshot({ path: path.join(ARTIFACTS, 'pair-success-light.png'), fullPage: false });
+      const asDevice = await (await p2.request.get(`${base}/api/pair/status`, { headers: { authorization: `Bearer ${token}` } })).json();
+      if (asDevice.device !== 'e2e tablet') throw new Error(`GET /api/pair/status with the token: ${JSON.stringify(asDevice)}`);
+
+      // The trusted page lists it (the panel re-reads the list every 3 s while the code is up), like the API.
+      const mine = (await getApi('/api/devices', 'this hub cannot list paired devices'))
+        .filter((d) => d.name === 'e2e tablet' && !d.revoked_at)
+        .sort((a, b) => b.id - a.id)[0];
+      if (!mine) throw new Error('GET /api/devices lists no active "e2e tablet"');
+      const row = page.locator(`[data-testid=device-row][data-device-id="${mine.id}"]`);
+      await row.waitFor({ state: 'visible', timeout: 10_000 });
+      if ((await row.getAttribute('data-name')) !== 'e2e tablet' || (await row.getAttribute('data-revoked')) !== 'false') throw new Error('device row is not an active "e2e tablet"');
+      await page.getByTestId('pair-done').waitFor({ state: 'visible', timeout: 5_000 });
+
+      // Revoke (confirmed first).
+      await row.getByTestId('device-revoke').click();
+      await row.getByTestId('device-revoke-confirm').click();
+      await page.waitForFunction((id) => document.querySelector(`[data-testid=device-row][data-device-id="${id}"]`)?.getAttribute('data-revoked') === 'true', mine.id, { timeout: 10_000 });
+      await row.getByTestId('device-revoked').waitFor({ state: 'visible', timeout: 2_000 });
+      await shot('pairing-devices-light.png', false);
+      const after = (await getApi('/api/devices', 'this hub cannot list paired devices')).find((d) => d.id === mine.id);
+      if (!after?.revoked_at) throw new Error(`GET /api/devices: device ${mine.id} not revoked (${JSON.stringify(after)})`);
+      const revoked = await (await p2.request.get(`${base}/api/pair/status`, { headers: { authorization: `Bearer ${token}` } })).json();
+      if (revoked.device !== null) throw new Error(`the revoked token still names a device: ${JSON.stringify(revoked)}`);
+      return `code ${code} (${links[0]}${hint ? `; hint: ${hint.slice(0, 60)}…` : ''}); wrong code → "${errText.slice(errText.indexOf('Hub:'))}"; device ${mine.id} paired, listed, revoked`;
+    } finally {
+      await ctx2.close().catch(() => {});
+      if ((await page.getByTestId('settings-pairing').getAttribute('open')) !== null) await page.getByTestId('settings-pairing-toggle').click();
+    }
+  });
+
   // A new critical alarm: banner (role=alert) with station, parameter, value and a link to the alarm.
   // Needs the broker port to publish a reading (scripts/test.sh knows it as $broker_port).
   const havePub = BROKER_PORT && spawnSync('mosquitto_pub', ['--help']).error === undefined;
@@ -1363,6 +1456,24 @@ try {
     await rows.first().waitFor({ state: 'visible', timeout: 5_000 });
     const bad = Object.entries(over).filter(([, v]) => v > 1);
     if (bad.length) throw new Error(`horizontal overflow: ${bad.map(([k, v]) => `${k} ${v}px`).join(', ')}`);
+    return 'no horizontal overflow';
+  });
+
+  await step('phone-size pair view and Devices panel', async () => {
+    await page.evaluate(() => (window.location.hash = '#/pair'));
+    await page.getByTestId('pair-form').waitFor({ state: 'visible', timeout: 5_000 });
+    const o1 = await overflowX();
+    await shot('pair-phone.png', false);
+    await page.getByTestId('nav-list').click();
+    await rows.first().waitFor({ state: 'visible', timeout: 5_000 });
+    await page.getByTestId('settings-pairing-toggle').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid=pairing-panel]')?.getAttribute('data-state') === 'trusted', null, { timeout: 5_000 });
+    await page.getByTestId('pair-start').click();
+    await page.getByTestId('pair-code').waitFor({ state: 'visible', timeout: 5_000 });
+    const o2 = await overflowX();
+    await shot('pairing-settings-phone.png', false);
+    await page.getByTestId('settings-pairing-toggle').click(); // closes it
+    if (o1 > 1 || o2 > 1) throw new Error(`horizontal overflow: pair view ${o1}px, Devices panel ${o2}px`);
     return 'no horizontal overflow';
   });
 

@@ -3,6 +3,7 @@
 // Any `alert` frame carrying an `alarm_id` (or a transport resync) refetches the list; the basis
 // clause and confidence of level-change frames are kept per alarm (the list API has neither).
 import type { Alarm, AlarmState, HubMessage } from '../platform/types';
+import { isUnauthorized } from '../platform/types';
 import type { FrameInfo } from './rules';
 
 export const ALARM_TABS = ['open', 'acknowledged', 'resolved'] as const satisfies readonly AlarmState[];
@@ -48,6 +49,8 @@ export interface AlarmApi {
   ackAlert(id: number | string, by: string, note?: string): Promise<Alarm>;
   resolveAlert(id: number | string, by: string, note?: string): Promise<Alarm>;
   assignAlert(id: number | string, assignee: string | null, by: string): Promise<Alarm>;
+  /** Called when the hub refused an action because this device is not trusted (401 `unauthorized`). */
+  onUnauthorized?: () => void;
 }
 
 /**
@@ -74,6 +77,8 @@ export class AlarmStore {
   error: string | null = $state(null);
   /** Per-alarm action error (server message), keyed by alarm id. */
   actionErrors: Record<string, string> = $state({});
+  /** Alarm ids whose last action was refused because this device is not paired. */
+  unpaired: Record<string, boolean> = $state({});
   busy: Record<string, boolean> = $state({});
   operator = $state(loadOperator());
   /** Latest level-change frame per alarm id (basis clause, confidence). */
@@ -168,10 +173,13 @@ export class AlarmStore {
 
   async #act(id: number | string, call: (by: string) => Promise<Alarm>): Promise<boolean> {
     const key = String(id);
-    const by = this.operator.trim() || 'operator';
+    // No name: `by` is left out and the hub records the paired device's name (else "operator").
+    const by = this.operator.trim();
     this.busy = { ...this.busy, [key]: true };
     const { [key]: _drop, ...rest } = this.actionErrors;
     this.actionErrors = rest;
+    const { [key]: _u, ...paired } = this.unpaired;
+    this.unpaired = paired;
     try {
       const updated = await call(by);
       // Drop it from this tab if its state changed; the refetch below brings the truth.
@@ -181,6 +189,10 @@ export class AlarmStore {
       return true;
     } catch (e) {
       this.actionErrors = { ...this.actionErrors, [key]: errText(e) };
+      if (isUnauthorized(e)) {
+        this.unpaired = { ...this.unpaired, [key]: true };
+        this.#api.onUnauthorized?.();
+      }
       return false;
     } finally {
       const { [key]: _b, ...others } = this.busy;

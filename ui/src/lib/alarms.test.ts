@@ -115,11 +115,32 @@ describe('AlarmStore', () => {
     expect(s.items[0]).toMatchObject({ id: 1, acknowledged_by: 'e2e', note: 'probe cleaned' });
   });
 
-  it('falls back to "operator" when no name is set', async () => {
+  it('sends no name when none is set (the hub records the paired device, else "operator")', async () => {
     const api = fakeApi([alarm(1, 'open')]);
     const s = new AlarmStore(api, memStore());
+    s.setOperator('   ');
     await s.resolve(1);
-    expect(api.resolveAlert).toHaveBeenCalledWith(1, 'operator', undefined);
+    expect(api.resolveAlert).toHaveBeenCalledWith(1, '', undefined);
+  });
+
+  it('marks an action refused as unauthorized (not paired) and reports it once', async () => {
+    const onUnauthorized = vi.fn();
+    const api = { ...fakeApi([alarm(3, 'open')]), onUnauthorized };
+    api.ackAlert.mockRejectedValueOnce(new RpcError('unauthorized', 'pair this device first …', 401));
+    const s = new AlarmStore(api, memStore());
+    await s.refresh();
+    expect(await s.ack(3)).toBe(false);
+    expect(s.unpaired['3']).toBe(true);
+    expect(s.actionErrors['3']).toBe('pair this device first …');
+    expect(onUnauthorized).toHaveBeenCalledTimes(1);
+    // Any other failure is not "not paired"; a success clears the mark.
+    api.resolveAlert.mockRejectedValueOnce(new RpcError('conflict', 'busy', 409));
+    expect(await s.resolve(3)).toBe(false);
+    expect(s.unpaired['3']).toBeUndefined();
+    expect(onUnauthorized).toHaveBeenCalledTimes(1);
+    expect(await s.ack(3)).toBe(true);
+    expect(s.unpaired['3']).toBeUndefined();
+    expect(s.actionErrors['3']).toBeUndefined();
   });
 
   it('shows the server message inline on a failed action and keeps the row', async () => {

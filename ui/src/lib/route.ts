@@ -1,7 +1,9 @@
 // Hash routes: `#/` (list), `#/map`, `#/alarms` (`#/alarms?alarm=<id>` shows one alarm), `#/health`,
 // `#/replay`, `#/station/<id>`, `#/catalogue` and the area summaries `#/river/<name>`,
-// `#/district/<name>`, `#/state/<name>`. Hash routing works under both `tauri://localhost` and the hub without any
-// server-side rewrites.
+// `#/district/<name>`, `#/state/<name>`, and `#/pair`, `#/pair/<code>` (pair this device). Hash routing works
+// under both `tauri://localhost` and the hub without any server-side rewrites.
+import { cleanCode } from './pairing';
+
 export type Route =
   | { name: 'list' }
   | { name: 'map' }
@@ -10,7 +12,8 @@ export type Route =
   | { name: 'replay' }
   | { name: 'station'; id: string }
   | { name: 'catalogue' }
-  | { name: 'area'; kind: 'river' | 'district' | 'state'; value: string };
+  | { name: 'area'; kind: 'river' | 'district' | 'state'; value: string }
+  | { name: 'pair'; code?: string };
 
 /** The link to one alarm in the alarms view. */
 export function alarmHref(id: number | string): string {
@@ -35,6 +38,18 @@ export function parseRoute(hash: string): Route {
       /* malformed escape: fall through to the list */
     }
     return { name: 'list' };
+  }
+  const p = /^#\/pair(?:\/([^/?#]*))?(?:[?#]|$)/.exec(hash);
+  if (p) {
+    // Only the digits of a code are kept (a pasted "123 456" still works); the form checks the length.
+    let raw = p[1] ?? '';
+    try {
+      raw = decodeURIComponent(raw);
+    } catch {
+      raw = raw.replace(/%[0-9A-Fa-f]{2}/g, ''); // malformed escapes: their hex digits are not the code
+    }
+    const code = cleanCode(raw);
+    return code ? { name: 'pair', code } : { name: 'pair' };
   }
   if (/^#\/catalogue(?:[/?#]|$)/.test(hash)) return { name: 'catalogue' };
   if (/^#\/map(?:[/?#]|$)/.test(hash)) return { name: 'map' };

@@ -17,6 +17,10 @@ import type {
   ForecastReply,
   HealthReply,
   MessageHandler,
+  PairReply,
+  PairStart,
+  PairStatus,
+  PairedDevice,
   Readable,
   Series,
   SeriesReply,
@@ -24,8 +28,9 @@ import type {
   Station,
   TrendReply,
 } from './types';
-export { RpcError, isBadRequest, isNotFound, toRpcError } from './types';
+export { RpcError, isBadRequest, isNotFound, isUnauthorized, toRpcError } from './types';
 import { createWsBackend } from './ws';
+import { deviceToken } from '../lib/pairing';
 
 export type * from './types';
 
@@ -43,7 +48,7 @@ let backendP: Promise<Backend> | null = null;
 function backend(): Promise<Backend> {
   backendP ??= isTauri()
     ? import('./tauri').then((m) => m.createTauriBackend(state))
-    : Promise.resolve(createWsBackend({ origin: window.location.href, state }));
+    : Promise.resolve(createWsBackend({ origin: window.location.href, state, token: deviceToken.get }));
   return backendP;
 }
 
@@ -69,7 +74,24 @@ export const rpc = {
   stationComprehensive: (id: string): Promise<ComprehensiveReply> => backend().then((b) => b.stationComprehensive(id)),
   areaSummary: (kind: AreaKind, name: string): Promise<AreaSummary> => backend().then((b) => b.areaSummary(kind, name)),
   catalogue: (query: CatalogueQuery = {}): Promise<CatalogueReply> => backend().then((b) => b.catalogue(query)),
+  pairStatus: (): Promise<PairStatus> => backend().then((b) => b.pairStatus()),
+  pairStart: (): Promise<PairStart> => backend().then((b) => b.pairStart()),
+  pair: (code: string, name: string): Promise<PairReply> => backend().then((b) => b.pair(code, name)),
+  listDevices: (): Promise<PairedDevice[]> => backend().then((b) => b.listDevices()),
+  revokeDevice: (id: number): Promise<{ revoked: number }> => backend().then((b) => b.revokeDevice(id)),
 };
+
+/** This browser's device token (the Tauri window has none: it is always trusted). */
+export function getDeviceToken(): string | null {
+  return isTauri() ? null : deviceToken.get();
+}
+
+/** Stores (or, with null, forgets) the device token and reopens the live connection with it. */
+export function setDeviceToken(token: string | null): void {
+  if (isTauri()) return;
+  deviceToken.set(token);
+  void backend().then((b) => b.reconnect?.());
+}
 
 /** Receive every hub message (all stations). Returns an unsubscribe function. */
 export function subscribe(handler: MessageHandler): () => void {

@@ -132,6 +132,38 @@ describe('Tauri backend', () => {
     await expect(b.stationForecast('x', 'ph')).rejects.toMatchObject({ kind: 'bad_request', message: 'no model' });
   });
 
+  it('maps pairing to pair_start / list_devices / revoke_device; the window is always trusted', async () => {
+    const b = createTauriBackend(observable<ConnectionState>('connecting'));
+    await expect(b.pairStatus()).resolves.toEqual({ trusted: true, local: true, device: null });
+    expect(invoke).not.toHaveBeenCalled(); // there is no status command
+    const start = { code: '123456', expires_at: 'T', links: [], qr_svg: null, hint: 'the hub listens on 127.0.0.1:8080' };
+    invoke.mockResolvedValueOnce(start).mockResolvedValueOnce([{ id: 4, name: 'Tablet', paired_at: 'T', revoked_at: null }]).mockResolvedValueOnce({ revoked: 4 });
+    await expect(b.pairStart()).resolves.toEqual(start);
+    await expect(b.listDevices()).resolves.toHaveLength(1);
+    await expect(b.revokeDevice(4)).resolves.toEqual({ revoked: 4 });
+    expect(invoke.mock.calls).toEqual([['pair_start'], ['list_devices'], ['revoke_device', { id: 4 }]]);
+    invoke.mockRejectedValueOnce({ kind: 'not_found', message: 'no paired device 9' });
+    await expect(b.revokeDevice(9)).rejects.toMatchObject({ name: 'RpcError', kind: 'not_found', message: 'no paired device 9' });
+    invoke.mockRejectedValueOnce({ kind: 'conflict', message: 'the hub is not running' });
+    await expect(b.pairStart()).rejects.toMatchObject({ name: 'RpcError', kind: 'conflict' });
+    // The window never pairs itself.
+    await expect(b.pair('123456', 'x')).rejects.toMatchObject({ name: 'RpcError', kind: 'unsupported' });
+    expect(invoke).toHaveBeenCalledTimes(5);
+  });
+
+  it('sends a blank operator name as null (the core records "operator")', async () => {
+    const b = createTauriBackend(observable<ConnectionState>('connecting'));
+    invoke.mockResolvedValue({ id: 3 });
+    await b.ackAlert(3, '');
+    await b.resolveAlert(3, '  ', 'n');
+    await b.assignAlert(3, 'team', '');
+    expect(invoke.mock.calls).toEqual([
+      ['ack_alert', { id: 3, by: null, note: null }],
+      ['resolve_alert', { id: 3, by: null, note: 'n' }],
+      ['assign_alert', { id: 3, assignee: 'team', by: null }],
+    ]);
+  });
+
   it('forwards prediction_update events', async () => {
     const state = observable<ConnectionState>('connecting');
     const b = createTauriBackend(state);

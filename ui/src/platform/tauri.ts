@@ -3,7 +3,7 @@
 import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 import type { Writable } from './observable';
-import { toRpcError } from './types';
+import { RpcError, toRpcError } from './types';
 import type {
   Alarm,
   AnomaliesReply,
@@ -16,6 +16,9 @@ import type {
   ForecastReply,
   HealthReply,
   MessageHandler,
+  PairStart,
+  PairStatus,
+  PairedDevice,
   Series,
   SeriesReply,
   Station,
@@ -28,12 +31,18 @@ function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
   return (args === undefined ? invoke<T>(cmd) : invoke<T>(cmd, args)).catch((e: unknown) => Promise.reject(toRpcError(e)));
 }
 
+/** The window is the hub's own process: always trusted, never a paired device (no command asks). */
+const WINDOW_STATUS: PairStatus = { trusted: true, local: true, device: null };
+
 /**
  * Station argument of the analysis commands. `station_readings`/`station_trend` take `station_id`
  * (JS `stationId`); the newer `station_forecast`/`station_anomalies` were specified with `id`.
  * Tauri ignores argument keys a command does not declare, so both are sent.
  */
 const stationArgs = (id: string, parameter: string) => ({ id, stationId: id, parameter });
+
+/** A blank name or note is sent as null (the core then uses its default, "operator"). */
+const orNull = (v: string | null | undefined) => (v && v.trim() ? v : null);
 
 export function createTauriBackend(state: Writable<ConnectionState>): Backend {
   const handlers = new Set<MessageHandler>();
@@ -71,13 +80,11 @@ export function createTauriBackend(state: Writable<ConnectionState>): Backend {
       call<SeriesReply>('station_series', { stationId, parameter, from, to, resolution }),
     listAlerts: (state) => invoke<Alarm[]>('list_alerts', state ? { state } : {}).catch((e) => Promise.reject(toRpcError(e))),
     ackAlert: (id, by, note) =>
-      invoke<Alarm>('ack_alert', { id: Number(id), by, note: note && note.trim() ? note : null }).catch((e) => Promise.reject(toRpcError(e))),
+      invoke<Alarm>('ack_alert', { id: Number(id), by: orNull(by), note: orNull(note) }).catch((e) => Promise.reject(toRpcError(e))),
     resolveAlert: (id, by, note) =>
-      invoke<Alarm>('resolve_alert', { id: Number(id), by, note: note && note.trim() ? note : null }).catch((e) =>
-        Promise.reject(toRpcError(e)),
-      ),
+      invoke<Alarm>('resolve_alert', { id: Number(id), by: orNull(by), note: orNull(note) }).catch((e) => Promise.reject(toRpcError(e))),
     assignAlert: (id, assignee, by) =>
-      call<Alarm>('assign_alert', { id: Number(id), assignee: assignee && assignee.trim() ? assignee.trim() : null, by }),
+      call<Alarm>('assign_alert', { id: Number(id), assignee: assignee && assignee.trim() ? assignee.trim() : null, by: orNull(by) }),
     stationForecast: (id, parameter) => call<ForecastReply>('station_forecast', stationArgs(id, parameter)),
     stationTrend: (id, parameter, from, to) =>
       call<TrendReply>('station_trend', { stationId: id, parameter, from: from || null, to: to || null }),
@@ -96,6 +103,12 @@ export function createTauriBackend(state: Writable<ConnectionState>): Backend {
         river: query.river || null,
         limit: typeof query.limit === 'number' && Number.isFinite(query.limit) ? Math.max(0, Math.floor(query.limit)) : null,
       }),
+    pairStatus: () => Promise.resolve({ ...WINDOW_STATUS }),
+    pairStart: () => call<PairStart>('pair_start'),
+    // The window never needs a token; pairing happens in the browsers of other devices.
+    pair: () => Promise.reject(new RpcError('unsupported', 'this window is the hub itself and is always trusted; pair other devices from it')),
+    listDevices: () => call<PairedDevice[]>('list_devices'),
+    revokeDevice: (id) => call<{ revoked: number }>('revoke_device', { id: Number(id) }),
     subscribe(handler) {
       handlers.add(handler);
       ensureListening();

@@ -141,7 +141,7 @@ export type HubMessage =
   | { type: 'connected'; client_id?: string; timestamp?: string; message?: string }
   | { type: 'subscribed' | 'unsubscribed'; station_id?: string | number; timestamp?: string }
   | { type: 'pong'; timestamp?: string }
-  | { type: 'error'; message?: string }
+  | { type: 'error'; message?: string; kind?: string }
   | { type: 'station_update'; station_id?: string | number; timestamp?: string; data: StationUpdateData }
   | { type: 'alert'; station_id?: string | number; timestamp?: string; alert: AlertPayload; priority?: string }
   | {
@@ -484,6 +484,45 @@ export interface CatalogueReply {
   rivers: { name: string; stations: number }[];
 }
 
+/** `GET /api/pair/status`: who this caller is to the hub (the Tauri window is always `{true, true, null}`). */
+export interface PairStatus {
+  /** May act (acknowledge, resolve, assign, pair more devices…). */
+  trusted: boolean;
+  /** The hub's own machine (loopback). */
+  local: boolean;
+  /** The paired name when the caller presented a valid device token, else null. */
+  device: string | null;
+}
+
+/** `POST /api/pair/start` (Tauri `pair_start`): a one-time code valid for 5 minutes. */
+export interface PairStart {
+  /** 6 digits. */
+  code: string;
+  /** RFC 3339. */
+  expires_at: string;
+  /** `http://<lan address>:<port>/#/pair/<code>`. */
+  links: string[];
+  /** An SVG QR code of `links[0]` (`<?xml …<svg …>`), or null. */
+  qr_svg: string | null;
+  /** Why other devices may not reach the hub (e.g. it listens on loopback only), or null. */
+  hint: string | null;
+}
+
+/** `POST /api/pair` reply: the device token (64 hex digits), returned once. */
+export interface PairReply {
+  token: string;
+  device_id: number;
+  name: string;
+}
+
+/** `GET /api/devices` item (Tauri `list_devices`). */
+export interface PairedDevice {
+  id: number;
+  name: string;
+  paired_at: string;
+  revoked_at: string | null;
+}
+
 /** Error body shared by REST and Tauri commands: `{"kind","message"}`. */
 export class RpcError extends Error {
   kind: string;
@@ -525,6 +564,11 @@ export function isNotFound(e: unknown): boolean {
   return e instanceof RpcError && (e.kind === 'not_found' || e.status === 404);
 }
 
+/** True for an action refused because this device is not trusted (HTTP 401 or kind `unauthorized`). */
+export function isUnauthorized(e: unknown): boolean {
+  return e instanceof RpcError && (e.kind === 'unauthorized' || e.status === 401);
+}
+
 /** True for a request the hub refuses as such (HTTP 400 or kind `bad_request`), e.g. no model for a parameter. */
 export function isBadRequest(e: unknown): boolean {
   return e instanceof RpcError && (e.kind === 'bad_request' || e.status === 400);
@@ -552,5 +596,17 @@ export interface Backend {
   areaSummary(kind: AreaKind, name: string): Promise<AreaSummary>;
   /** Searches the India station catalogue. */
   catalogue(query?: CatalogueQuery): Promise<CatalogueReply>;
+  /** Whether this caller may act, and as which paired device. */
+  pairStatus(): Promise<PairStatus>;
+  /** A one-time pairing code (trusted callers only; else 401 `unauthorized`). */
+  pairStart(): Promise<PairStart>;
+  /** Exchanges a code for a device token (403 `forbidden`, 429 `rate_limited`, 400 `bad_request`). */
+  pair(code: string, name: string): Promise<PairReply>;
+  /** Paired devices, revoked ones included (trusted callers only). */
+  listDevices(): Promise<PairedDevice[]>;
+  /** Revokes a device: its token stops working at once (404 when unknown). */
+  revokeDevice(id: number): Promise<{ revoked: number }>;
   subscribe(handler: MessageHandler): () => void;
+  /** Drops the live connection and opens a new one at once (e.g. with a new device token). */
+  reconnect?(): void;
 }

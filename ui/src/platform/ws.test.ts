@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { observable } from './observable';
 import type { ConnectionState, HubMessage } from './types';
-import { RpcError, isBadRequest, isNotFound } from './types';
+import { RpcError, isBadRequest, isNotFound, isUnauthorized } from './types';
 import { BACKOFF_MAX_MS, PING_INTERVAL_MS, backoffDelay, catalogueSearch, createWsBackend, parseFrame, wsUrl, type SocketLike } from './ws';
 
 class FakeSocket implements SocketLike {
@@ -39,7 +39,7 @@ class FakeSocket implements SocketLike {
   }
 }
 
-function setup() {
+function setup(token: { value: string | null } = { value: null }) {
   const state = observable<ConnectionState>('connecting');
   const states: ConnectionState[] = [];
   state.subscribe((s) => states.push(s));
@@ -50,6 +50,7 @@ function setup() {
     createSocket: (url) => new FakeSocket(url),
     fetch: fetchMock,
     random: () => 1, // upper edge of the jitter: delay == base
+    token: () => token.value,
   });
   const got: HubMessage[] = [];
   backend.subscribe((m) => got.push(m));
@@ -84,6 +85,12 @@ describe('wsUrl', () => {
   it('follows the page protocol', () => {
     expect(wsUrl('http://127.0.0.1:18080/')).toBe('ws://127.0.0.1:18080/ws');
     expect(wsUrl('https://hub.example/app/index.html#/station/x')).toBe('wss://hub.example/ws');
+  });
+  it('carries a device token as ?token= (and nothing without one)', () => {
+    const tok = 'ab'.repeat(32);
+    expect(wsUrl('http://127.0.0.1:18080/?x=1#/pair', tok)).toBe(`ws://127.0.0.1:18080/ws?token=${tok}`);
+    expect(wsUrl('http://127.0.0.1:18080/', null)).toBe('ws://127.0.0.1:18080/ws');
+    expect(wsUrl('http://127.0.0.1:18080/', '')).toBe('ws://127.0.0.1:18080/ws');
   });
 });
 
@@ -444,6 +451,146 @@ describe('connector, unified-view, area and catalogue REST calls', () => {
     await expect(backend.sources()).rejects.toMatchObject({ kind: 'bad_response', status: 200 });
     fetchMock.mockRejectedValueOnce(new TypeError('Failed to fetch'));
     await expect(backend.catalogue({ q: 'x' })).rejects.toMatchObject({ kind: 'network' });
+  });
+});
+
+describe('device token and pairing', () => {
+  const TOKEN = 'c0ffee'.repeat(10) + 'abcd';
+  const ok = (body: unknown) => new Response(JSON.stringify(body), { status: 200 });
+  const auth = (init: RequestInit | undefined) => (init?.headers as Record<string, string> | undefined)?.authorization;
+
+  it('sends Authorization: Bearer on every request when a token exists, and none without', async () => {
+    const token = { value: null as string | null };
+    const { backend, fetchMock } = setup(token);
+    fetchMock.mockImplementation(async () => ok([]));
+    await backend.listStations();
+    await backend.listAlerts();
+    expect(fetchMock.mock.calls.map((c) => auth(c[1]))).toEqual([undefined, undefined]);
+    token.value = TOKEN;
+    fetchMock.mockClear();
+    await backend.listStations();
+    await backend.stationReadings('a', 'ph', 'F', 'T');
+    await backend.health();
+    await backend.ackAlert(1, 'asha');
+    await backend.assignAlert(1, 'x', 'asha');
+    await backend.revokeDevice(2);
+    expect(fetchMock.mock.calls.map((c) => auth(c[1]))).toEqual(Array(6).fill(`Bearer ${TOKEN}`));
+    // Content type and accept stay.
+    const post = fetchMock.mock.calls[3][1]?.headers as Record<string, string>;
+    expect(post).toMatchObject({ accept: 'application/json', 'content-type': 'application/json' });
+  });
+
+  it('opens the WebSocket with ?token= when a token exists from the start', () => {
+    const { last } = setup({ value: TOKEN });
+    expect(last().url).toBe(`ws://hub.local:8080/ws?token=${TOKEN}`);
+  });
+
+  it('reconnect(): closes the old socket (its events ignored), connects with the new token, resubscribes, resyncs', () => {
+    const token = { value: null as string | null };
+    const s = setup(token);
+    const first = s.last();
+    first.open();
+    expect(s.got.filter((m) => m.type === 'resync')).toHaveLength(1);
+    token.value = TOKEN;
+    s.backend.reconnect?.();
+    expect(first.closed).toBe(true);
+    expect(FakeSocket.all).toHaveLength(2);
+    const second = s.last();
+    expect(second.url).toBe(`ws://hub.local:8080/ws?token=${TOKEN}`);
+    expect(s.states.at(-1)).toBe('connecting');
+    // The old socket's close and frames no longer count.
+    first.onclose?.({});
+    first.frame({ type: 'pong' });
+    expect(s.states.at(-1)).toBe('connecting');
+    vi.advanceTimersByTime(60_000);
+    expect(FakeSocket.all).toHaveLength(2);
+    second.open();
+    expect(second.sent).toEqual([{ type: 'subscribe', station_id: '*' }]);
+    expect(s.got.filter((m) => m.type === 'resync')).toHaveLength(2);
+    expect(s.got.some((m) => m.type === 'pong')).toBe(false);
+    // The usual reconnect logic still applies, with the token.
+    second.drop();
+    vi.advanceTimersByTime(500);
+    expect(FakeSocket.all).toHaveLength(3);
+    expect(s.last().url).toBe(`ws://hub.local:8080/ws?token=${TOKEN}`);
+  });
+
+  it('reconnect() during a backoff wait connects at once; after stop() it does nothing', () => {
+    const token = { value: null as string | null };
+    const s = setup(token);
+    s.last().drop(); // waiting 500 ms
+    token.value = TOKEN;
+    s.backend.reconnect?.();
+    expect(FakeSocket.all).toHaveLength(2);
+    expect(s.last().url).toContain('?token=');
+    vi.advanceTimersByTime(60_000);
+    expect(FakeSocket.all).toHaveLength(2); // the pending retry was cancelled
+    s.backend.stop();
+    s.backend.reconnect?.();
+    expect(FakeSocket.all).toHaveLength(2);
+  });
+
+  it('pairing REST calls: status, start, pair, devices, revoke', async () => {
+    const { backend, fetchMock } = setup();
+    const start = { code: '123456', expires_at: '2026-11-27T10:05:00Z', links: ['http://192.168.1.5:8080/#/pair/123456'], qr_svg: null, hint: null };
+    fetchMock
+      .mockResolvedValueOnce(ok({ trusted: false, local: false, device: null }))
+      .mockResolvedValueOnce(ok(start))
+      .mockResolvedValueOnce(ok({ token: TOKEN, device_id: 4, name: 'Field tablet 3' }))
+      .mockResolvedValueOnce(ok([{ id: 4, name: 'Field tablet 3', paired_at: 'T', revoked_at: null }]))
+      .mockResolvedValueOnce(ok({ revoked: 4 }));
+    await expect(backend.pairStatus()).resolves.toEqual({ trusted: false, local: false, device: null });
+    await expect(backend.pairStart()).resolves.toEqual(start);
+    await expect(backend.pair('123456', 'Field tablet 3')).resolves.toMatchObject({ token: TOKEN, device_id: 4 });
+    await expect(backend.listDevices()).resolves.toHaveLength(1);
+    await expect(backend.revokeDevice(4)).resolves.toEqual({ revoked: 4 });
+    const calls = fetchMock.mock.calls.map(([url, init]) => [String(url), init?.method ?? 'GET', init?.body === undefined ? undefined : JSON.parse(String(init.body))]);
+    expect(calls).toEqual([
+      ['http://hub.local:8080/api/pair/status', 'GET', undefined],
+      ['http://hub.local:8080/api/pair/start', 'POST', {}],
+      ['http://hub.local:8080/api/pair', 'POST', { code: '123456', name: 'Field tablet 3' }],
+      ['http://hub.local:8080/api/devices', 'GET', undefined],
+      ['http://hub.local:8080/api/devices/4', 'DELETE', undefined],
+    ]);
+  });
+
+  it('rejects pairing errors with kind, message and status (403, 429, 400, 404, 401)', async () => {
+    const { backend, fetchMock } = setup();
+    const err = (status: number, kind: string, message: string) => new Response(JSON.stringify({ kind, message }), { status });
+    fetchMock.mockResolvedValueOnce(err(403, 'forbidden', 'wrong or expired pairing code'));
+    await expect(backend.pair('000000', 'x')).rejects.toMatchObject({ name: 'RpcError', kind: 'forbidden', status: 403, message: 'wrong or expired pairing code' });
+    fetchMock.mockResolvedValueOnce(err(429, 'rate_limited', 'too many wrong pairing codes; try again in a minute'));
+    await expect(backend.pair('000000', 'x')).rejects.toMatchObject({ kind: 'rate_limited', status: 429 });
+    fetchMock.mockResolvedValueOnce(err(400, 'bad_request', 'name: give the device a name of 1 to 60 characters'));
+    await expect(backend.pair('123456', ' ')).rejects.toMatchObject({ kind: 'bad_request', status: 400 });
+    fetchMock.mockResolvedValueOnce(err(404, 'not_found', 'no paired device 9'));
+    await expect(backend.revokeDevice(9)).rejects.toMatchObject({ kind: 'not_found', status: 404 });
+    fetchMock.mockResolvedValueOnce(err(401, 'unauthorized', 'pair this device first …'));
+    const e = await backend.pairStart().catch((x: unknown) => x);
+    expect(e).toMatchObject({ kind: 'unauthorized', status: 401 });
+    expect(isUnauthorized(e)).toBe(true);
+  });
+
+  it('a 401 on an alarm action is an RpcError of kind unauthorized', async () => {
+    const { backend, fetchMock } = setup();
+    fetchMock.mockResolvedValueOnce(
+      new Response('{"kind":"unauthorized","message":"pair this device first (a code from Settings → Pair a device …)"}', { status: 401 }),
+    );
+    const e = await backend.ackAlert(7, 'asha').catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(RpcError);
+    expect(e).toMatchObject({ kind: 'unauthorized', status: 401 });
+    expect(isUnauthorized(e)).toBe(true);
+    expect(isUnauthorized(new RpcError('conflict', 'x', 409))).toBe(false);
+    expect(isUnauthorized(new RpcError('http', 'x', 401))).toBe(true);
+  });
+
+  it('leaves a blank `by` out of alarm bodies (the hub then records the paired device)', async () => {
+    const { backend, fetchMock } = setup();
+    fetchMock.mockImplementation(async () => ok({ id: 7 }));
+    await backend.ackAlert(7, '');
+    await backend.resolveAlert(7, '  ', 'note');
+    await backend.assignAlert(7, 'team', '');
+    expect(fetchMock.mock.calls.map((c) => JSON.parse(String(c[1]?.body)))).toEqual([{}, { note: 'note' }, { assignee: 'team' }]);
   });
 });
 

@@ -5,6 +5,10 @@
 // On every open we (re)send `subscribe "*"` and emit a synthetic `resync`
 // message so the station store refetches the list. The socket is considered
 // live only once `open` fired (the legacy client reported "connected" early).
+//
+// A paired device's token (see lib/pairing.ts) goes on every request as
+// `Authorization: Bearer <token>` and on the WebSocket URL as `?token=` (browsers cannot set
+// headers on a WebSocket); `reconnect()` reopens the socket with a new token.
 import type { Writable } from './observable';
 import { RpcError, toRpcError } from './types';
 import type {
@@ -23,6 +27,10 @@ import type {
   HealthReply,
   HubMessage,
   MessageHandler,
+  PairReply,
+  PairStart,
+  PairStatus,
+  PairedDevice,
   Series,
   SeriesReply,
   Station,
@@ -49,6 +57,8 @@ export interface WsOptions {
   origin: string;
   state: Writable<ConnectionState>;
   createSocket?: (url: string) => SocketLike;
+  /** The device token to present (read on every request and every connect), or null. */
+  token?: () => string | null;
   fetch?: typeof fetch;
   /** Returns [0,1); injectable for deterministic backoff tests. */
   random?: () => number;
@@ -66,9 +76,11 @@ export function backoffDelay(attempt: number, random: () => number = Math.random
   return Math.round(base / 2 + (random() * base) / 2);
 }
 
-export function wsUrl(origin: string): string {
+/** `ws(s)://<host>/ws`, with `?token=<token>` for a paired device. */
+export function wsUrl(origin: string, token?: string | null): string {
   const u = new URL('/ws', origin);
   u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
+  if (token) u.search = `?token=${encodeURIComponent(token)}`;
   return u.toString();
 }
 
@@ -118,6 +130,14 @@ export function createWsBackend(opts: WsOptions): WsBackend {
   const createSocket = opts.createSocket ?? ((url: string) => new WebSocket(url) as unknown as SocketLike);
   const doFetch = opts.fetch ?? ((...a: Parameters<typeof fetch>) => fetch(...a));
   const random = opts.random ?? Math.random;
+  const token = () => opts.token?.() ?? null;
+  /** Request headers: JSON, plus the device token when there is one. */
+  const headers = (extra: Record<string, string> = {}): Record<string, string> => {
+    const h: Record<string, string> = { accept: 'application/json', ...extra };
+    const tok = token();
+    if (tok) h.authorization = `Bearer ${tok}`;
+    return h;
+  };
   const setT = opts.setTimeout ?? ((fn, ms) => setTimeout(fn, ms));
   const clearT = opts.clearTimeout ?? ((id) => clearTimeout(id as ReturnType<typeof setTimeout>));
   const setI = opts.setInterval ?? ((fn, ms) => setInterval(fn, ms));
@@ -151,7 +171,7 @@ export function createWsBackend(opts: WsOptions): WsBackend {
     opts.state.set('connecting');
     let s: SocketLike;
     try {
-      s = createSocket(wsUrl(opts.origin));
+      s = createSocket(wsUrl(opts.origin, token()));
     } catch (e) {
       console.warn('websocket constructor failed', e);
       scheduleReconnect();
@@ -200,7 +220,7 @@ export function createWsBackend(opts: WsOptions): WsBackend {
   }
 
   async function getJson<T>(path: string): Promise<T> {
-    const res = await doFetch(new URL(path, opts.origin).toString(), { headers: { accept: 'application/json' } });
+    const res = await doFetch(new URL(path, opts.origin).toString(), { headers: headers() });
     if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
     return (await res.json()) as T;
   }
@@ -219,15 +239,17 @@ export function createWsBackend(opts: WsOptions): WsBackend {
     }
   }
 
-  /** Sends `body` as JSON; a non-2xx reply becomes an RpcError carrying the hub's `{kind,message}`. */
-  async function postJson<T>(path: string, body: unknown): Promise<T> {
+  /**
+   * One request; a non-2xx reply becomes an RpcError carrying the hub's `{kind,message}` and the
+   * status (401 `unauthorized` = this device may not act), a network failure kind `network`.
+   */
+  async function request<T>(path: string, method: 'GET' | 'POST' | 'DELETE' = 'GET', body?: unknown): Promise<T> {
     let res: Response;
     try {
-      res = await doFetch(new URL(path, opts.origin).toString(), {
-        method: 'POST',
-        headers: { accept: 'application/json', 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
+      const init: RequestInit = { headers: headers(body === undefined ? {} : { 'content-type': 'application/json' }) };
+      if (method !== 'GET') init.method = method;
+      if (body !== undefined) init.body = JSON.stringify(body);
+      res = await doFetch(new URL(path, opts.origin).toString(), init);
     } catch (e) {
       throw new RpcError('network', e instanceof Error ? e.message : String(e));
     }
@@ -243,27 +265,18 @@ export function createWsBackend(opts: WsOptions): WsBackend {
     return readJson<T>(res, path);
   }
 
-  /** GET; a non-2xx reply becomes an RpcError carrying the hub's `{kind,message}` and the status. */
-  async function getJsonChecked<T>(path: string): Promise<T> {
-    let res: Response;
-    try {
-      res = await doFetch(new URL(path, opts.origin).toString(), { headers: { accept: 'application/json' } });
-    } catch (e) {
-      throw new RpcError('network', e instanceof Error ? e.message : String(e));
-    }
-    if (!res.ok) {
-      let err: RpcError;
-      try {
-        err = toRpcError(await res.json(), res.status);
-      } catch {
-        err = new RpcError('http', `${path}: HTTP ${res.status}`, res.status);
-      }
-      throw err;
-    }
-    return readJson<T>(res, path);
-  }
+  /** Sends `body` as JSON (see `request`). */
+  const postJson = <T>(path: string, body: unknown) => request<T>(path, 'POST', body);
+  /** GET (see `request`). */
+  const getJsonChecked = <T>(path: string) => request<T>(path);
 
-  const alarmBody = (by: string, note?: string) => (note && note.trim() ? { by, note } : { by });
+  /** `{by, note}`; a blank `by` is left out, so the hub records a paired device's name (else "operator"). */
+  const alarmBody = (by: string, note?: string) => {
+    const b: { by?: string; note?: string } = {};
+    if (by && by.trim()) b.by = by;
+    if (note && note.trim()) b.note = note;
+    return b;
+  };
 
   /** `/api/stations/{id}/{what}?parameter=P[&from&to]` (empty `from`/`to` are left out: hub defaults). */
   const analysisPath = (id: string, what: string, parameter: string, from?: string, to?: string) => {
@@ -284,7 +297,7 @@ export function createWsBackend(opts: WsOptions): WsBackend {
     assignAlert: (id, assignee, by) =>
       postJson<Alarm>(`/api/alerts/${encodeURIComponent(String(id))}/assign`, {
         assignee: assignee && assignee.trim() ? assignee.trim() : null,
-        by,
+        ...(by && by.trim() ? { by } : {}),
       }),
     stationReadings(id, parameter, from, to) {
       const q = new URLSearchParams({ parameter, from, to });
@@ -304,10 +317,28 @@ export function createWsBackend(opts: WsOptions): WsBackend {
     catalogue(query: CatalogueQuery = {}) {
       return getJsonChecked<CatalogueReply>(`/api/catalogue${catalogueSearch(query)}`);
     },
+    pairStatus: () => getJsonChecked<PairStatus>('/api/pair/status'),
+    pairStart: () => postJson<PairStart>('/api/pair/start', {}),
+    pair: (code, name) => postJson<PairReply>('/api/pair', { code, name }),
+    listDevices: () => getJsonChecked<PairedDevice[]>('/api/devices'),
+    revokeDevice: (id) => request<{ revoked: number }>(`/api/devices/${encodeURIComponent(String(id))}`, 'DELETE'),
     subscribe(handler) {
       handlers.add(handler);
       ensureStarted();
       return () => handlers.delete(handler);
+    },
+    reconnect() {
+      // Not started yet: the first connect reads the token anyway.
+      if (stopped || !started) return;
+      if (reconnectTimer !== null) clearT(reconnectTimer);
+      reconnectTimer = null;
+      clearI(pingTimer);
+      pingTimer = null;
+      const old = socket;
+      socket = null; // its close event is ignored from now on
+      old?.close(1000, 'new device token');
+      attempt = 0;
+      connect();
     },
     stop() {
       stopped = true;
