@@ -127,6 +127,17 @@ async fn area_summary(
     }
 }
 
+/// Stored forecasts scored against later observations
+/// (`GET /api/stations/{id}/forecast/verification`).
+#[tauri::command]
+async fn forecast_verification(
+    core: State<'_, Core>,
+    station_id: String,
+    parameter: String,
+) -> Result<Value, CommandError> {
+    core.verification_json(&station_id, &parameter).await
+}
+
 /// Criteria profiles (`GET /api/profiles`).
 #[tauri::command]
 fn list_profiles(core: State<'_, Core>) -> Value {
@@ -286,6 +297,7 @@ pub fn run() -> Result<(), AppError> {
             catalogue,
             list_profiles,
             set_station_profile,
+            forecast_verification,
             list_alerts,
             ack_alert,
             resolve_alert,

@@ -321,6 +321,79 @@ impl Core {
         Ok(report)
     }
 
+    /// How the stored forecasts of one series did against what was later observed: per
+    /// horizon (7, 30, 90 days), the forecasts whose target day has an observed daily mean,
+    /// their mean absolute error, the share inside P10–P90, and the last few cases.
+    pub async fn verification_json(
+        &self,
+        raw_id: &str,
+        parameter: &str,
+    ) -> Result<Value, CommandError> {
+        let (key, p) = self.station_parameter(raw_id, parameter)?;
+        let history = self
+            .store
+            .forecast_history(key.id.clone(), p.as_str().into())
+            .await?;
+        let (Some(first), Some(last)) = (
+            history.iter().map(|r| r.0 + r.1).min(),
+            history.iter().map(|r| r.0 + r.1).max(),
+        ) else {
+            return Ok(json!({"station_id": key.id, "parameter": p.as_str(),
+                "horizons": [], "note": "no stored forecast yet"}));
+        };
+        let observed: std::collections::HashMap<i64, f64> = self
+            .store
+            .daily(key.id.clone(), p.as_str().into(), first, last)
+            .await?
+            .into_iter()
+            .map(|d| (d.day, d.mean))
+            .collect();
+        let horizons: Vec<Value> = crate::store::VERIFIED_HORIZONS
+            .iter()
+            .map(|&h| {
+                let cases: Vec<(i64, f64, f64, f64, f64)> = history
+                    .iter()
+                    .filter(|r| r.1 == h as i64)
+                    .filter_map(|r| {
+                        let obs = *observed.get(&(r.0 + r.1))?;
+                        Some((r.0 + r.1, obs, r.2, r.3, r.4))
+                    })
+                    .collect();
+                let n = cases.len();
+                let mae = (n > 0)
+                    .then(|| cases.iter().map(|c| (c.1 - c.3).abs()).sum::<f64>() / n as f64);
+                let inside = (n > 0).then(|| {
+                    cases.iter().filter(|c| c.2 <= c.1 && c.1 <= c.4).count() as f64 / n as f64
+                });
+                let recent: Vec<Value> = cases
+                    .iter()
+                    .rev()
+                    .take(10)
+                    .map(|c| {
+                        json!({"date": date_of(c.0).to_string(), "observed": finite(c.1),
+                        "p10": finite(c.2), "p50": finite(c.3), "p90": finite(c.4)})
+                    })
+                    .collect();
+                json!({
+                    "horizon": h,
+                    "n": n,
+                    "mae": mae.map(finite),
+                    "coverage_p10_p90": inside.map(finite),
+                    // The held-out figure the interval was built to: compare, don't expect equality.
+                    "coverage_heldout": measured_coverage(model_parameter(p), h),
+                    "recent": recent,
+                })
+            })
+            .collect();
+        Ok(json!({
+            "station_id": key.id,
+            "parameter": p.as_str(),
+            "unit": p.canonical_unit(),
+            "forecasts_stored": history.len(),
+            "horizons": horizons,
+        }))
+    }
+
     /// The newest stored forecast of one series, with the observed daily means before it.
     pub async fn forecast_json(
         &self,
@@ -660,5 +733,76 @@ mod tests {
             v["predictions"]["metadata"]["forecast_horizons"],
             json!([7, 30, 90])
         );
+    }
+}
+
+#[cfg(test)]
+mod verification_tests {
+    use super::*;
+    use crate::model::{QcFlag, Reading, SourceKind, StationKey};
+
+    fn reading(day: i64, v: f64) -> Reading {
+        let t = crate::live::from_ms(day * 86_400_000 + 12 * 3_600_000);
+        Reading {
+            station: StationKey::normalise("s").unwrap(),
+            parameter: Parameter::DissolvedOxygen,
+            observed_at: t,
+            source: SourceKind::Sensor,
+            value: v,
+            unit: "mg/L",
+            raw_value: v,
+            raw_unit: "mg/L".into(),
+            qc: QcFlag::NotEvaluated,
+            qc_tests: vec![],
+            time_from_receipt: false,
+            received_at: t,
+            provenance: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn stored_forecasts_are_scored_against_later_observations() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::store::Store::open(dir.path()).unwrap();
+        let core = Core::open(store, crate::live::WatchdogConfig::default(), &[])
+            .await
+            .unwrap();
+        let today = Utc::now().timestamp_millis().div_euclid(86_400_000);
+        // Two forecasts issued 20 and 10 days ago; their 7-day targets are 13 and 3 days ago.
+        for (origin, p50) in [(today - 20, 7.0), (today - 10, 6.0)] {
+            let quantiles = (1..=90).map(|_| (p50 - 1.0, p50, p50 + 1.0)).collect();
+            core.store
+                .save_forecasts(vec![ForecastRow {
+                    station_id: "s".into(),
+                    parameter: "dissolved_oxygen".into(),
+                    issued_ms: origin * 86_400_000,
+                    origin_day: origin,
+                    model: "forecast_oxygen".into(),
+                    model_version: "1.2.0".into(),
+                    backend: "tract".into(),
+                    climatology: true,
+                    quantiles,
+                }])
+                .await
+                .unwrap();
+        }
+        // Observed 7.5 (inside 6–8) and 3.0 (outside 5–7) on the two target days.
+        core.ingest(vec![reading(today - 13, 7.5), reading(today - 3, 3.0)])
+            .await
+            .unwrap();
+        let v = core.verification_json("s", "do").await.unwrap();
+        assert_eq!(v["forecasts_stored"], 6, "{v}");
+        let h7 = &v["horizons"][0];
+        assert_eq!(
+            (h7["horizon"].as_u64(), h7["n"].as_u64()),
+            (Some(7), Some(2)),
+            "{v}"
+        );
+        assert_eq!(h7["mae"], 1.75, "(|7.5-7| + |3-6|) / 2");
+        assert_eq!(h7["coverage_p10_p90"], 0.5);
+        assert_eq!(h7["recent"][0]["observed"], 3.0, "newest first");
+        // 30- and 90-day targets are still in the future.
+        assert_eq!(v["horizons"][1]["n"], 0);
+        assert!(v["horizons"][1]["mae"].is_null());
     }
 }

@@ -567,3 +567,14 @@ pub async fn set_profile(
     })?;
     s.core.set_station_profile(&id, &b.profile).await.map(Json)
 }
+
+/// `GET /api/stations/{id}/forecast/verification?parameter=P`: stored forecasts against what
+/// was later observed.
+pub async fn forecast_verification(
+    State(s): State<HubState>,
+    Path(id): Path<String>,
+    Query(q): Query<ReadingsQuery>,
+) -> Result<Json<Value>, CommandError> {
+    let parameter = q.required_parameter()?;
+    s.core.verification_json(&id, &parameter).await.map(Json)
+}

@@ -56,6 +56,10 @@ pub fn router(state: HubState) -> Router {
         .route("/api/stations/{id}/trend", get(api::trend))
         .route("/api/stations/{id}/anomalies", get(api::anomalies))
         .route("/api/stations/{id}/forecast", get(api::forecast))
+        .route(
+            "/api/stations/{id}/forecast/verification",
+            get(api::forecast_verification),
+        )
         .route("/api/stations/{id}/wqi", get(api::wqi))
         .route("/api/stations/{id}/series", get(api::series))
         .route("/api/stations/{id}/comprehensive", get(api::comprehensive))

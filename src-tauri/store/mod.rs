@@ -7,6 +7,7 @@ mod reader;
 mod writer;
 
 pub use reader::{DailyRow, LatestRow, Point, StationRow};
+pub use writer::VERIFIED_HORIZONS;
 
 use crate::model::{Reading, StationKey};
 use rusqlite::Connection;
@@ -225,6 +226,18 @@ impl Store {
         })
         .await?;
         Ok(rx.await.map_err(|_| StoreError::WriterGone)?? > 0)
+    }
+
+    /// The stored 7/30/90-day forecast horizons of a series (for verification).
+    pub async fn forecast_history(
+        &self,
+        station: String,
+        parameter: String,
+    ) -> Result<Vec<reader::ForecastHistoryRow>, StoreError> {
+        self.inner
+            .readers
+            .run(move |c| reader::forecast_history(c, &station, &parameter))
+            .await
     }
 
     /// Every paired device, revoked ones included.

@@ -405,3 +405,30 @@ pub fn devices(c: &Connection) -> Result<Vec<super::Device>, rusqlite::Error> {
     })?;
     rows.collect()
 }
+
+/// One stored forecast horizon kept for verification: (origin day, horizon, p10, p50, p90,
+/// model version).
+pub type ForecastHistoryRow = (i64, i64, f64, f64, f64, String);
+
+/// The 7/30/90-day horizons of every stored forecast of a series, oldest origin first.
+pub fn forecast_history(
+    c: &Connection,
+    station: &str,
+    parameter: &str,
+) -> Result<Vec<ForecastHistoryRow>, rusqlite::Error> {
+    let mut stmt = c.prepare_cached(
+        "SELECT origin_day, horizon, p10, p50, p90, model_version FROM forecast
+         WHERE station_id = ?1 AND parameter = ?2 ORDER BY origin_day, horizon",
+    )?;
+    let rows = stmt.query_map(rusqlite::params![station, parameter], |r| {
+        Ok((
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get(5)?,
+        ))
+    })?;
+    rows.collect()
+}
