@@ -111,20 +111,22 @@ pub fn latest(c: &Connection) -> Result<Vec<LatestRow>, rusqlite::Error> {
         "SELECT station_id, parameter, ts, value, unit, qc, source, received_at, provenance
          FROM series",
     )?;
-    let rows = stmt.query_map([], |r| {
-        Ok(LatestRow {
-            station_id: r.get(0)?,
-            parameter: r.get(1)?,
-            ts_ms: r.get(2)?,
-            value: r.get(3)?,
-            unit: r.get(4)?,
-            qc: r.get(5)?,
-            source: r.get(6)?,
-            received_ms: r.get(7)?,
-            provenance: r.get(8)?,
-        })
-    })?;
+    let rows = stmt.query_map([], latest_row)?;
     rows.collect()
+}
+
+fn latest_row(r: &rusqlite::Row<'_>) -> Result<LatestRow, rusqlite::Error> {
+    Ok(LatestRow {
+        station_id: r.get(0)?,
+        parameter: r.get(1)?,
+        ts_ms: r.get(2)?,
+        value: r.get(3)?,
+        unit: r.get(4)?,
+        qc: r.get(5)?,
+        source: r.get(6)?,
+        received_ms: r.get(7)?,
+        provenance: r.get(8)?,
+    })
 }
 
 /// The newest value of every series (parameter × source) of one station.
@@ -133,19 +135,7 @@ pub fn latest_of(c: &Connection, station: &str) -> Result<Vec<LatestRow>, rusqli
         "SELECT station_id, parameter, ts, value, unit, qc, source, received_at, provenance
          FROM series WHERE station_id = ?1",
     )?;
-    let rows = stmt.query_map([station], |r| {
-        Ok(LatestRow {
-            station_id: r.get(0)?,
-            parameter: r.get(1)?,
-            ts_ms: r.get(2)?,
-            value: r.get(3)?,
-            unit: r.get(4)?,
-            qc: r.get(5)?,
-            source: r.get(6)?,
-            received_ms: r.get(7)?,
-            provenance: r.get(8)?,
-        })
-    })?;
+    let rows = stmt.query_map([station], latest_row)?;
     rows.collect()
 }
 
