@@ -541,25 +541,35 @@ impl Core {
         let (frames, changes) = {
             let mut live = self.live();
             let went = live.check_offline(now);
+            // Every silent station is evaluated on every check, not only when it goes offline:
+            // a minimum duration can then elapse, and an alarm resolved by hand while the
+            // station is still silent reopens (as threshold alarms do with the next reading).
+            let silent: Vec<(String, f64)> = live
+                .stations()
+                .filter(|st| !st.reporting.online)
+                .filter_map(|st| {
+                    let t = st.reporting.last_seen?;
+                    Some((st.key.id.clone(), (now - t).num_milliseconds() as f64 / 1e3))
+                })
+                .collect();
             let mut frames = Vec::new();
             let mut changes = Vec::new();
-            for id in &went {
-                let profile = live.profile_of(id).to_string();
-                let silent_s = live
-                    .get(id)
-                    .and_then(|st| st.reporting.last_seen)
-                    .map_or(0.0, |t| (now - t).num_milliseconds() as f64 / 1e3);
+            for (id, silent_s) in silent {
+                let profile = live.profile_of(&id).to_string();
                 // An offline station is an alarm like any other: acknowledged, assigned,
                 // escalated, and resolved by itself with the next reading.
                 let change = live.alarms.on_station_rule(
-                    id,
+                    &id,
                     crate::alarms::OFFLINE_RULE,
                     &profile,
                     Level::Warning,
                     silent_s,
                     now,
                 );
-                if let Some(st) = live.get(id) {
+                let newly = went.contains(&id);
+                if let Some(st) = live.get(&id)
+                    && (newly || change.is_some())
+                {
                     let mut frame = messages::station_status(st, false);
                     if let Some((a, _)) = &change {
                         messages::attach_alarm(&mut frame, a);

@@ -395,6 +395,26 @@ pub fn bearer(headers: &axum::http::HeaderMap, query: Option<&str>) -> Option<St
         })
 }
 
+/// Whether the request's `Origin` (if any) names the host it was sent to. Browsers always
+/// send one on cross-site POSTs; other clients (curl, the app's own fetches) may send none.
+fn same_origin(headers: &axum::http::HeaderMap) -> bool {
+    let Some(origin) = headers
+        .get(axum::http::header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return true;
+    };
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let origin_host = origin
+        .split_once("://")
+        .map_or(origin, |(_, rest)| rest)
+        .trim_end_matches('/');
+    !host.is_empty() && origin_host.eq_ignore_ascii_case(host)
+}
+
 /// Every request passes here: reads are open; anything that changes state (any method other
 /// than GET/HEAD, except the pairing exchange itself) needs a trusted caller. The caller is
 /// attached to the request for handlers that record who acted.
@@ -410,6 +430,22 @@ pub async fn guard(
         *req.method(),
         axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS
     );
+    // A page from another site must not act through a trusted browser (cross-site POSTs
+    // carry an Origin that is not this hub).
+    if !reading && !same_origin(req.headers()) {
+        return (
+            StatusCode::FORBIDDEN,
+            Json(json!({
+                "kind": "forbidden",
+                "message": "cross-site request refused: the Origin is not this hub",
+            })),
+        )
+            .into_response();
+    }
+    req.extensions_mut().insert(super::pairing::Credentials {
+        peer: Some(peer),
+        token: token.clone(),
+    });
     if !reading && req.uri().path() != "/api/pair" && !caller.trusted() {
         return (
             StatusCode::UNAUTHORIZED,

@@ -247,7 +247,12 @@ pub fn alert(
 /// (the station offline/online frame).
 pub fn attach_alarm(frame: &mut Value, a: &Alarm) {
     if let Some(obj) = frame.get_mut("alert").and_then(Value::as_object_mut) {
+        // The frame's own station facts (last reading seen) win over the alarm's times.
+        let last_seen = obj.get("last_seen").cloned();
         add_alarm_fields(obj, a);
+        if let Some(v) = last_seen {
+            obj.insert("last_seen".into(), v);
+        }
         obj.insert(
             "basis".into(),
             json!({"profile": a.profile, "clause": basis_clause(a)}),

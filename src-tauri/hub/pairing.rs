@@ -40,6 +40,14 @@ pub enum PairError {
     Store(#[from] StoreError),
 }
 
+/// What a request presented: its peer address and bearer token. Kept by long-lived
+/// connections (WebSocket) so trust is re-checked at each action, not only at connect time.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub peer: Option<SocketAddr>,
+    pub token: Option<String>,
+}
+
 /// Who is calling.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Caller {
@@ -131,7 +139,8 @@ impl Pairing {
                 return Caller::Device { id, name };
             }
         }
-        if self.trust_loopback && peer.is_some_and(|p| p.ip().is_loopback()) {
+        // `::ffff:127.0.0.1` (IPv4 on a dual-stack listener) is loopback too.
+        if self.trust_loopback && peer.is_some_and(|p| p.ip().to_canonical().is_loopback()) {
             return Caller::Local;
         }
         Caller::Anonymous
@@ -385,6 +394,8 @@ mod tests {
         let lan: SocketAddr = "192.168.1.20:5000".parse().unwrap();
         assert_eq!(p.caller(Some(local), None).await, Caller::Local);
         assert_eq!(p.caller(Some(lan), None).await, Caller::Anonymous);
+        let mapped: SocketAddr = "[::ffff:127.0.0.1]:5000".parse().unwrap();
+        assert_eq!(p.caller(Some(mapped), None).await, Caller::Local);
         assert!(matches!(p.pair("123", "  ").await, Err(PairError::BadName)));
         for _ in 0..MAX_FAILURES_PER_MINUTE {
             assert!(matches!(

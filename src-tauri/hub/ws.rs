@@ -2,7 +2,7 @@
 //! inbound frames, the pipeline's broadcast and a ping timer; slow clients are dropped
 //! rather than allowed to stall ingest.
 
-use super::pairing::Caller;
+use super::pairing::Credentials;
 use super::{HubState, messages};
 use crate::model::StationKey;
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
@@ -25,15 +25,15 @@ pub use super::fanout::ALL;
 pub async fn general(
     ws: WebSocketUpgrade,
     State(s): State<HubState>,
-    axum::Extension(caller): axum::Extension<Caller>,
+    axum::Extension(creds): axum::Extension<Credentials>,
 ) -> Response {
-    limits(ws).on_upgrade(move |socket| session(socket, s, None, caller))
+    limits(ws).on_upgrade(move |socket| session(socket, s, None, creds))
 }
 
 pub async fn station(
     ws: WebSocketUpgrade,
     State(s): State<HubState>,
-    axum::Extension(caller): axum::Extension<Caller>,
+    axum::Extension(creds): axum::Extension<Credentials>,
     Path(raw): Path<String>,
 ) -> Response {
     let Some(key) = StationKey::normalise(&raw) else {
@@ -43,7 +43,7 @@ pub async fn station(
         )
             .into_response();
     };
-    limits(ws).on_upgrade(move |socket| session(socket, s, Some(key), caller))
+    limits(ws).on_upgrade(move |socket| session(socket, s, Some(key), creds))
 }
 
 fn limits(ws: WebSocketUpgrade) -> WebSocketUpgrade {
@@ -52,7 +52,7 @@ fn limits(ws: WebSocketUpgrade) -> WebSocketUpgrade {
         .max_write_buffer_size(4 * 1024 * 1024)
 }
 
-async fn session(socket: WebSocket, s: HubState, auto: Option<StationKey>, caller: Caller) {
+async fn session(socket: WebSocket, s: HubState, auto: Option<StationKey>, creds: Credentials) {
     let mut client = s.clients.register();
     let n = client.id;
     let (client_id, greeting) = match &auto {
@@ -100,17 +100,23 @@ async fn session(socket: WebSocket, s: HubState, auto: Option<StationKey>, calle
                 Some(Ok(Message::Text(t))) => {
                     last_seen = Instant::now();
                     let reply = match alarm_request(t.as_str()) {
-                        // Acting on alarms needs a trusted caller, as over HTTP.
-                        Some(Ok(_)) if !caller.trusted() => serde_json::json!({
-                            "type": "error",
-                            "kind": "unauthorized",
-                            "message": "pair this device first (connect with ?token=<token>)",
-                        }),
+                        // Acting on alarms needs a trusted caller, as over HTTP; checked at each
+                        // action, so revoking a device also stops its open sockets.
                         Some(Ok(mut req)) => {
-                            if req.by.is_none() {
-                                req.by = caller.name().map(str::to_string);
+                            let caller = s.pairing.caller(creds.peer, creds.token.as_deref()).await;
+                            if caller.trusted() {
+                                if req.by.is_none() {
+                                    req.by = caller.name().map(str::to_string);
+                                }
+                                alarm_reply(&s, req).await
+                            } else {
+                                serde_json::json!({
+                                    "type": "error",
+                                    "kind": "unauthorized",
+                                    "message": "pair this device first (connect with ?token=<token>)",
+                                    "timestamp": crate::model::fmt_time(chrono::Utc::now()),
+                                })
                             }
-                            alarm_reply(&s, req).await
                         }
                         Some(Err(msg)) => messages::error(msg),
                         None => {

@@ -173,7 +173,7 @@ impl HttpClient {
     /// GET with conditional headers, retries and the host's limits.
     pub async fn get(&self, url: &str, headers: &[(&str, &str)]) -> Result<Fetched, FetchError> {
         let parsed = reqwest::Url::parse(url)
-            .map_err(|e| FetchError::Setup(format!("`{url}` is not a URL: {e}")))?;
+            .map_err(|e| FetchError::Setup(format!("`{}` is not a URL: {e}", redact(url))))?;
         let host = format!(
             "{}:{}",
             parsed.host_str().unwrap_or(""),
@@ -286,7 +286,9 @@ impl HttpClient {
         let retry_after = header(reqwest::header::RETRY_AFTER).and_then(|v| parse_retry_after(&v));
         let body = self.read_body(resp).await?;
         if !(200..300).contains(&status) {
-            let text = crate::sources::lenient::snippet(&String::from_utf8_lossy(&body));
+            let text = redact(&crate::sources::lenient::snippet(&String::from_utf8_lossy(
+                &body,
+            )));
             if status == 401 || status == 403 {
                 return Err(FetchError::NotAuthorised {
                     status,

@@ -274,15 +274,17 @@ pub fn latest_forecast(
     }))
 }
 
-/// Per series and calendar month (UTC) of usable readings: (station, parameter, month 1-12,
-/// count, mean, mean of squares). One scan, at start-up.
+/// Per series and calendar month (UTC) of usable sensor readings: (station, parameter,
+/// month 1-12, count, mean, mean of squares). One scan, at start-up; it seeds the sensors'
+/// real-time QC climatology (agency and imported values keep their own).
 pub type MonthlyRow = (String, String, i64, i64, f64, f64);
 
 pub fn monthly(c: &Connection) -> Result<Vec<MonthlyRow>, rusqlite::Error> {
     let mut stmt = c.prepare_cached(
         "SELECT station_id, parameter, CAST(strftime('%m', ts / 1000, 'unixepoch') AS INTEGER) AS m,
                 count(*), avg(value), avg(value * value)
-         FROM reading WHERE qc IN (1, 3) GROUP BY station_id, parameter, m",
+         FROM reading WHERE qc IN (1, 3) AND source = 'sensor'
+         GROUP BY station_id, parameter, m",
     )?;
     let rows = stmt.query_map([], |r| {
         Ok((

@@ -181,6 +181,28 @@ async fn only_trusted_callers_act_and_devices_pair_with_one_time_codes() {
     )
     .await;
     assert_eq!(status, 401, "a revoked token no longer acts");
+    // Nor does a socket it opened before the revocation.
+    send(&mut ws, r#"{"type":"ack_alert","alarm_id":999}"#).await;
+    let reply = next_json(&mut ws, 5).await.unwrap();
+    assert_eq!(reply["kind"], "unauthorized", "{reply}");
+
+    // A page from another site cannot act through a trusted caller.
+    let r = reqwest::Client::new()
+        .post(hub.url("/api/alerts/999/ack"))
+        .bearer_auth(&ops)
+        .header("Origin", "http://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+    let r = reqwest::Client::new()
+        .post(hub.url("/api/alerts/999/ack"))
+        .bearer_auth(&ops)
+        .header("Origin", format!("http://127.0.0.1:{}", hub.http))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 404, "same origin passes the guard");
 
     // Ten wrong codes in a minute lock pairing for that minute.
     for _ in 0..10 {
