@@ -290,16 +290,31 @@ impl Core {
     /// `GET /api/profiles`: the criteria profiles a station can be graded under.
     pub fn profiles_json(&self) -> Value {
         let cat = crate::profiles::Catalogue::bundled();
-        let mut out = vec![json!({
-            "id": crate::quality::LEGACY_PROFILE,
-            "name": "Original Pure Health thresholds (spec phase 6)",
-            "document": "docs/phase6-realtime.md",
-            "designated_use": "default",
-        })];
-        out.extend(cat.ids().filter_map(|id| cat.get(id)).map(|p| {
-            json!({"id": p.id, "name": p.name, "document": p.document,
-                   "designated_use": p.designated_use, "class": p.class})
-        }));
+        let mut out: Vec<Value> = cat
+            .ids()
+            .filter_map(|id| cat.get(id))
+            .map(|p| {
+                json!({"id": p.id, "name": p.name, "document": p.document,
+                       "designated_use": p.designated_use, "class": p.class})
+            })
+            .collect();
+        // The original table is the default: first, and listed even if the data lacks it.
+        match out
+            .iter()
+            .position(|p| p["id"] == crate::quality::LEGACY_PROFILE)
+        {
+            Some(i) => {
+                let legacy = out.remove(i);
+                out.insert(0, legacy);
+            }
+            None => out.insert(
+                0,
+                json!({"id": crate::quality::LEGACY_PROFILE,
+                       "name": "Original Pure Health thresholds (spec phase 6)",
+                       "document": "phase6-realtime.md", "designated_use": "default",
+                       "class": null}),
+            ),
+        }
         Value::Array(out)
     }
 

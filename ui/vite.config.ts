@@ -3,6 +3,19 @@ import { svelte } from '@sveltejs/vite-plugin-svelte';
 
 // `base: './'` keeps asset URLs relative so the same `dist/` works under
 // `tauri://localhost` (embedded) and `http://<hub>:<port>/` (served by the hub).
+const hub = process.env.HUB_URL;
+
+// The hub refuses acting requests (POST …) whose Origin is not the hub itself; through this proxy the
+// page's origin is the dev/preview server's, so proxied requests present the hub's own origin.
+const toHub = (target: string) => ({
+  target,
+  changeOrigin: true,
+  configure: (proxy: { on(event: 'proxyReq', fn: (req: { getHeader(n: string): unknown; setHeader(n: string, v: string): void }) => void): void }) =>
+    proxy.on('proxyReq', (req) => {
+      if (req.getHeader('origin')) req.setHeader('origin', new URL(target).origin);
+    }),
+});
+
 export default defineConfig({
   base: './',
   plugins: [svelte()],
@@ -14,11 +27,11 @@ export default defineConfig({
   server: {
     // `npm run dev` (and `vite preview`, which reuses this) against a running hub:
     // HUB_URL=http://127.0.0.1:8080 npm run dev
-    proxy: process.env.HUB_URL
+    proxy: hub
       ? {
-          '/api': process.env.HUB_URL,
-          '/health': process.env.HUB_URL,
-          '/ws': { target: process.env.HUB_URL.replace(/^http/, 'ws'), ws: true },
+          '/api': toHub(hub),
+          '/health': toHub(hub),
+          '/ws': { target: hub.replace(/^http/, 'ws'), ws: true },
         }
       : undefined,
   },

@@ -350,6 +350,10 @@ pub async fn import_file(
     let report = nwmp::import(bytes, label).map_err(|e| e.to_string())?;
     let now = Utc::now();
     for s in &report.stations {
+        // A station the hub already knows keeps its name and source; the table only adds data.
+        if core.station_json(&s.id).is_some() {
+            continue;
+        }
         if let Some(key) = crate::model::StationKey::normalise(&s.id) {
             core.register_station(crate::store::StationInfo {
                 key,

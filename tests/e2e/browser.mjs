@@ -14,6 +14,8 @@
 //   E2E_REPLAY_HOURS  replay window ending now (default 6; played at ×3600, so 6 h take 6 s)
 //   E2E_CATALOGUE_QUERY  catalogue search text (default godavari; must match stations)
 //   E2E_AREA_RIVER   river whose area summary is checked (default Godavari; must have stations on record)
+//   E2E_PROFILE_STATION  station whose criteria profile is changed to cpcb.dbu.C and back, whose units and
+//                    "Fetch history" disclosure are checked (default apacpwq)
 //   HUB_RESTART_CMD  optional shell command that restarts the hub on the same port; when set, the
 //                    reconnection step runs it and expects conn-state to leave `live`, come back,
 //                    and live updates (data-seq) to resume
@@ -47,6 +49,8 @@ const REQUIRE_ALARM = Boolean(process.env.E2E_REQUIRE_ALARM);
 const REPLAY_HOURS = Number(process.env.E2E_REPLAY_HOURS || 6);
 const CATALOGUE_QUERY = process.env.E2E_CATALOGUE_QUERY || 'godavari';
 const AREA_RIVER = process.env.E2E_AREA_RIVER || 'Godavari';
+const PROFILE_STATION = process.env.E2E_PROFILE_STATION || 'apacpwq';
+const IMPORT_FIXTURE = path.join(here, '../fixtures/sources/nwmp/mpcb_nwmp_table_sample.csv');
 const ARGS = [
   '--headless',
   '--no-sandbox',
@@ -1283,22 +1287,109 @@ try {
     return `${total} station(s): ${Object.entries(api.counts ?? {}).map(([k, v]) => `${k} ${v}`).join(', ')}; mean WQI ${api.mean_wqi ?? '—'}`;
   });
 
-  await step('map shows station markers and opens a station', async () => {
+  // Markers within ~40 px merge into `map-cluster` (data-count, data-status); only the viewport
+  // (+ a margin) is rendered. The demo's two Patalganga stations (17 km apart) form a cluster in the
+  // view fitted to all stations; the synthetic 5,000-station clustering is unit-tested (cluster.test.ts).
+  const MAP_POINTS = '[data-testid=map-marker], [data-testid=map-cluster]';
+  const mapState = () =>
+    page.evaluate(() => {
+      const m = document.querySelector('[data-testid=map]');
+      const box = m.getBoundingClientRect();
+      const inView = (e) => {
+        const r = e.getBoundingClientRect();
+        return r.left >= box.left && r.right <= box.right && r.top >= box.top && r.bottom <= box.bottom;
+      };
+      const markers = [...document.querySelectorAll('[data-testid=map-marker]')];
+      const clusters = [...document.querySelectorAll('[data-testid=map-cluster]')];
+      return {
+        zoom: Number(m.dataset.zoom),
+        markers: markers.length,
+        clusters: clusters.length,
+        inClusters: clusters.reduce((a, e) => a + Number(e.dataset.count), 0),
+        visibleMarker: markers.find(inView)?.dataset.stationId ?? null,
+        badCluster: clusters.find((e) => !(Number(e.dataset.count) >= 2) || !e.dataset.status || !e.getAttribute('aria-label') || e.tabIndex !== 0)?.outerHTML ?? null,
+      };
+    });
+
+  await step('map shows station markers and clusters; Enter on a cluster zooms in; a marker opens its station', async () => {
     await page.getByTestId('nav-map').click();
     await page.getByTestId('map').waitFor({ state: 'visible', timeout: 10_000 });
-    const markers = page.locator('[data-testid=map-marker]');
-    await markers.first().waitFor({ state: 'visible', timeout: 10_000 });
-    const n = await markers.count();
+    await page.locator(MAP_POINTS).first().waitFor({ state: 'visible', timeout: 10_000 });
     const withLoc = (await getJson(`${base}/api/stations`)).filter((s) => s.location).length;
     await page.waitForTimeout(500); // base layer
+    const st = await mapState();
     await shot('map-light.png');
-    const id = await markers.first().getAttribute('data-station-id');
-    await markers.first().click();
+    // The first view is fitted to every station, so each is in a marker or a cluster.
+    if (st.markers + st.inClusters !== withLoc) throw new Error(`${st.markers} marker(s) + ${st.inClusters} in ${st.clusters} cluster(s) for ${withLoc} located stations`);
+    if (st.badCluster) throw new Error(`cluster without count/status/label/tabindex: ${st.badCluster.slice(0, 200)}`);
+    let detail = `${st.markers} marker(s) + ${st.clusters} cluster(s) of ${st.inClusters} = ${withLoc} located`;
+    if (st.clusters > 0) {
+      const cl = page.locator('[data-testid=map-cluster]').first();
+      const n = await cl.getAttribute('data-count');
+      await cl.focus();
+      await page.keyboard.press('Enter');
+      await page.waitForFunction((z) => Number(document.querySelector('[data-testid=map]').dataset.zoom) > z, st.zoom, { timeout: 5_000 });
+      // Focus moves to a marker (or smaller cluster) of the stations zoomed into.
+      await page.waitForFunction(() => document.activeElement?.matches('[data-testid=map-marker], [data-testid=map-cluster]'), null, { timeout: 5_000 });
+      await page.waitForTimeout(300);
+      await shot('map-cluster-light.png');
+      const after = await mapState();
+      detail += `; Enter on a cluster of ${n}: zoom ${st.zoom} → ${after.zoom}, ${after.markers} marker(s), ${after.clusters} cluster(s)`;
+      const focused = await page.evaluate(() => document.activeElement?.dataset.stationId ?? null);
+      if (focused) {
+        // Enter on a focused marker opens its station.
+        await page.keyboard.press('Enter');
+        await page.locator(`[data-testid=station-view][data-station-id="${focused}"]`).waitFor({ state: 'visible', timeout: 5_000 });
+        detail += `; Enter → ${focused}`;
+        await page.getByTestId('nav-map').click();
+        await page.locator(MAP_POINTS).first().waitFor({ state: 'visible', timeout: 10_000 });
+        await page.waitForTimeout(300);
+      }
+    }
+    const id = (await mapState()).visibleMarker;
+    if (!id) throw new Error('no station marker inside the map view');
+    await page.locator(`[data-testid=map-marker][data-station-id="${id}"]`).click();
     await page.locator(`[data-testid=station-view][data-station-id="${id}"]`).waitFor({ state: 'visible', timeout: 5_000 });
     await page.getByTestId('nav-list').click();
     await rows.first().waitFor({ state: 'visible', timeout: 5_000 });
-    if (n !== withLoc) throw new Error(`${n} markers for ${withLoc} located stations`);
-    return `${n} marker(s); click → ${id}`;
+    return `${detail}; click → ${id}`;
+  });
+
+  await step('map rivers layer: offline asset, toggles, persisted', async () => {
+    await page.getByTestId('nav-map').click();
+    const toggle = page.getByTestId('map-rivers-toggle');
+    await toggle.waitFor({ state: 'visible', timeout: 10_000 });
+    const paths = '[data-testid=map-rivers] path';
+    const count = () => page.locator(paths).count();
+    const attribution = () => page.locator('.leaflet-control-attribution').textContent();
+    if (!(await toggle.isChecked())) await toggle.check(); // on by default
+    await page.waitForFunction((q) => document.querySelectorAll(q).length > 0, paths, { timeout: 10_000 });
+    const on = await count();
+    const lines = Number(await page.getByTestId('map').getAttribute('data-rivers'));
+    if (lines !== on) throw new Error(`data-rivers=${lines} but ${on} river path(s)`);
+    if (!(await attribution()).includes('Rivers: Natural Earth')) throw new Error(`attribution without rivers: ${await attribution()}`);
+    await toggle.uncheck();
+    await page.waitForFunction((q) => document.querySelectorAll(q).length === 0, paths, { timeout: 5_000 });
+    if ((await attribution()).includes('Rivers')) throw new Error('rivers attribution left after hiding them');
+    const stored = await page.evaluate(() => localStorage.getItem('purehealth.mapRivers'));
+    if (stored !== '0') throw new Error(`purehealth.mapRivers=${stored} after unticking`);
+    // Off survives a reload; ticking it again fetches the rivers from the hub itself (no other host).
+    await page.reload({ waitUntil: 'domcontentloaded' });
+    await toggle.waitFor({ state: 'visible', timeout: 15_000 });
+    await page.locator(MAP_POINTS).first().waitFor({ state: 'visible', timeout: 10_000 });
+    if (await toggle.isChecked()) throw new Error('Rivers ticked again after a reload');
+    if ((await count()) !== 0) throw new Error('river paths drawn while Rivers is off');
+    const asset = page.waitForResponse((r) => /asia_50m[^/]*\.json$/.test(new URL(r.url()).pathname), { timeout: 10_000 });
+    await toggle.check();
+    const res = await asset;
+    if (res.status() !== 200 || new URL(res.url()).origin !== new URL(base).origin) throw new Error(`rivers from ${res.url()} (HTTP ${res.status()})`);
+    await page.waitForFunction((q) => document.querySelectorAll(q).length > 0, paths, { timeout: 10_000 });
+    if ((await page.evaluate(() => localStorage.getItem('purehealth.mapRivers'))) !== '1') throw new Error('purehealth.mapRivers not 1 after ticking');
+    await page.waitForTimeout(300);
+    await shot('map-rivers-light.png');
+    await page.getByTestId('nav-list').click();
+    await rows.first().waitFor({ state: 'visible', timeout: 5_000 });
+    return `${on} river line(s) on, 0 off, off kept across a reload, asset ${new URL(res.url()).pathname} from the hub`;
   });
 
   await step('dark theme and Hindi (persisted)', async () => {
@@ -1322,7 +1413,7 @@ try {
     await page.waitForTimeout(300);
     await shot('station-dark-hi.png');
     await page.getByTestId('nav-map').click();
-    await page.locator('[data-testid=map-marker]').first().waitFor({ state: 'visible', timeout: 10_000 });
+    await page.locator(MAP_POINTS).first().waitFor({ state: 'visible', timeout: 10_000 });
     await page.waitForTimeout(500);
     await shot('map-dark-hi.png');
     await page.getByTestId('lang-select').selectOption('en');
@@ -1359,7 +1450,7 @@ try {
     const o1 = await overflowX();
     await shot('station-phone.png', false);
     await page.getByTestId('nav-map').click();
-    await page.locator('[data-testid=map-marker]').first().waitFor({ state: 'visible', timeout: 10_000 });
+    await page.locator(MAP_POINTS).first().waitFor({ state: 'visible', timeout: 10_000 });
     await page.waitForTimeout(500);
     const o2 = await overflowX();
     await shot('map-phone.png', false);
@@ -1528,6 +1619,258 @@ try {
   } else {
     console.log('SKIP reconnection after the hub restarts (HUB_RESTART_CMD not set)');
   }
+
+  // Criteria profile, table import, display units and "Fetch history" (issue 7 settings). These run last:
+  // the import adds NWMP stations to the list, and the earlier steps click the list's first row.
+  const waitProfileIdle = async (pg, want) => {
+    const st = await (
+      await pg.waitForFunction(
+        (w) => {
+          const el = document.querySelector('[data-testid=profile-control]');
+          const s = el?.getAttribute('data-state');
+          if (s === 'error' || s === 'unauthorized') return s;
+          return s === 'ready' && el.getAttribute('data-profile') === w ? s : null;
+        },
+        want,
+        { timeout: 10_000 },
+      )
+    ).jsonValue();
+    if (st !== 'ready') {
+      const msg = ((await pg.locator('[data-testid=profile-control] [role=alert]').first().textContent().catch(() => '')) ?? '').trim();
+      throw new Error(`profile-control is ${st}: "${msg}"`);
+    }
+  };
+  const stationApi = (id) => getApi(`/api/stations/${encodeURIComponent(id)}`, 'this hub does not know the station');
+
+  await step(`criteria profile: ${PROFILE_STATION} → cpcb.dbu.C and back (POST /api/stations/{id}/profile, station_profile frame)`, async () => {
+    const profiles = await getApi('/api/profiles', 'this hub has no /api/profiles endpoint');
+    if (!Array.isArray(profiles) || profiles[0]?.id !== 'legacy.purehealth_v6') throw new Error(`GET /api/profiles does not start with legacy.purehealth_v6: ${JSON.stringify(profiles).slice(0, 120)}`);
+    if (!profiles.some((p) => p.id === 'cpcb.dbu.C')) throw new Error('GET /api/profiles has no cpcb.dbu.C');
+    let orig = (await stationApi(PROFILE_STATION)).profile ?? 'legacy.purehealth_v6';
+    if (orig === 'cpcb.dbu.C') {
+      // An interrupted earlier run left it there: back to the original table first (through the API).
+      const res = await page.request.post(`${base}/api/stations/${encodeURIComponent(PROFILE_STATION)}/profile`, { data: { profile: 'legacy.purehealth_v6' } });
+      if (!res.ok()) throw new Error(`${PROFILE_STATION} is graded under cpcb.dbu.C and resetting it failed: HTTP ${res.status()} ${(await res.text()).slice(0, 200)}`);
+      orig = 'legacy.purehealth_v6';
+    }
+    await openStation(PROFILE_STATION);
+    await waitProfileIdle(page, orig);
+    const select = page.getByTestId('profile-select');
+    const options = await select.locator('option').evaluateAll((os) => os.map((o) => o.value));
+    const ids = [...new Set(profiles.map((p) => p.id))]; // the hub lists legacy.purehealth_v6 twice; the select once
+    if (options.join() !== ids.join()) throw new Error(`profile options ${options.join(', ')} ≠ GET /api/profiles ${ids.join(', ')}`);
+    if ((await select.inputValue()) !== orig) throw new Error(`profile-select shows ${await select.inputValue()}, the API ${orig}`);
+    const label = (await select.locator('option[value="cpcb.dbu.C"]').textContent())?.trim() ?? '';
+    const c = profiles.find((p) => p.id === 'cpcb.dbu.C');
+    if (!label.includes(c.name) || !label.includes(c.designated_use)) throw new Error(`option label "${label}" lacks the name or designated use`);
+
+    // A second browser on the same station hears of the change through the `station_profile` frame.
+    const ctx2 = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    const p2 = await ctx2.newPage();
+    try {
+      await p2.goto(`${base}/#/station/${encodeURIComponent(PROFILE_STATION)}`, { waitUntil: 'domcontentloaded', timeout: 15_000 });
+      await waitProfileIdle(p2, orig);
+      await p2.waitForFunction(() => document.querySelector('[data-testid=conn-state]')?.textContent?.trim() === 'live', null, { timeout: 15_000 });
+
+      await select.selectOption('cpcb.dbu.C');
+      await waitProfileIdle(page, 'cpcb.dbu.C');
+      await page.getByTestId('profile-saved').waitFor({ state: 'visible', timeout: 2_000 });
+      let api = await stationApi(PROFILE_STATION);
+      if (api.profile !== 'cpcb.dbu.C') throw new Error(`GET /api/stations/${PROFILE_STATION}: profile ${api.profile} after the change`);
+      if (!api.limits || !Object.keys(api.limits).length) throw new Error(`GET /api/stations/${PROFILE_STATION}: no limits under cpcb.dbu.C`);
+      // Status from the regraded summary (the live feed may move it in between: read the API again once).
+      const shownLevel = async () => page.getByTestId('station-summary').getAttribute('data-alert-level');
+      if ((await shownLevel()) !== api.alert_level) {
+        await page.waitForTimeout(1_000);
+        api = await stationApi(PROFILE_STATION);
+        if ((await shownLevel()) !== api.alert_level) throw new Error(`alert level shown ${await shownLevel()}, API ${api.alert_level}`);
+      }
+      // The limit bands follow: every chart of a parameter with limits names the new profile.
+      const limited = Object.keys(api.limits);
+      const bands = await page
+        .locator('[data-testid=station-charts] [data-testid^=chart-][data-bands]')
+        .evaluateAll((els) => els.map((e) => ({ p: e.getAttribute('data-testid').slice(6), bands: Number(e.getAttribute('data-bands')), profile: e.querySelector('[data-testid=chart-limits]')?.getAttribute('data-profile') ?? null })));
+      const wrong = bands.filter((b) => limited.includes(b.p) && b.bands > 0 && b.profile !== 'cpcb.dbu.C');
+      if (wrong.length) throw new Error(`charts still name another profile: ${JSON.stringify(wrong)}`);
+      await p2.waitForFunction(() => document.querySelector('[data-testid=profile-control]')?.getAttribute('data-profile') === 'cpcb.dbu.C', null, { timeout: 10_000 });
+
+      await scrollToTestId('station-summary');
+      await page.waitForTimeout(300);
+      await shot('station-profile-light.png', false);
+      await withTheme('dark', () => shot('station-profile-dark.png', false));
+      await page.setViewportSize({ width: 390, height: 844 });
+      await scrollToTestId('profile-control');
+      await page.waitForTimeout(300);
+      const over = await overflowX();
+      await shot('station-profile-phone.png', false);
+      await page.setViewportSize({ width: 1280, height: 860 });
+      if (over > 1) throw new Error(`horizontal overflow of ${over}px on a phone`);
+
+      // And back.
+      await page.getByTestId('profile-select').selectOption(orig);
+      await waitProfileIdle(page, orig);
+      const back = await stationApi(PROFILE_STATION);
+      if ((back.profile ?? 'legacy.purehealth_v6') !== orig) throw new Error(`GET /api/stations/${PROFILE_STATION}: profile ${back.profile} after changing back to ${orig}`);
+      await p2.waitForFunction((o) => document.querySelector('[data-testid=profile-control]')?.getAttribute('data-profile') === o, orig, { timeout: 10_000 });
+      const withBands = bands.filter((b) => b.bands > 0).map((b) => b.p);
+      return `${orig} → cpcb.dbu.C (alert level ${api.alert_level}; bands on ${withBands.join(', ') || 'no chart'}) → ${orig}; the second browser followed both`;
+    } finally {
+      await ctx2.close().catch(() => {});
+    }
+  });
+
+  const openDataPanel = async () => {
+    if ((await page.getByTestId('settings-data').getAttribute('open')) === null) await page.getByTestId('settings-data-toggle').click();
+    await page.getByTestId('settings-units').waitFor({ state: 'visible', timeout: 2_000 });
+  };
+  const closeDataPanel = async () => {
+    if ((await page.getByTestId('settings-data').getAttribute('open')) !== null) await page.getByTestId('settings-data-toggle').click();
+  };
+  /** Uploads the fixture from Settings → Units & import and returns the shown result's attributes. */
+  const importOnce = async () => {
+    await openDataPanel();
+    await page.getByTestId('import-section').waitFor({ state: 'visible', timeout: 5_000 });
+    await page.getByTestId('import-file').setInputFiles(IMPORT_FIXTURE);
+    if ((await page.getByTestId('import-label').inputValue()) !== 'mpcb') throw new Error(`import-label defaults to "${await page.getByTestId('import-label').inputValue()}"`);
+    await page.getByTestId('import-submit').click();
+    const st = await (
+      await page.waitForFunction(
+        () => {
+          const s = document.querySelector('[data-testid=import-section]')?.getAttribute('data-state');
+          return s && s !== 'busy' && s !== 'idle' ? s : null;
+        },
+        null,
+        { timeout: 20_000 },
+      )
+    ).jsonValue();
+    if (st !== 'done') {
+      const msg = ((await page.getByTestId('import-section').locator('[role=alert]').first().textContent().catch(() => '')) ?? '').replace(/\s+/g, ' ').trim();
+      throw new Error(`import-section is ${st}: "${msg}"`);
+    }
+    const r = page.getByTestId('import-result');
+    const attrs = await r.evaluate((e) => ({ ...e.dataset }));
+    const skipped = await page.locator('[data-testid=import-skipped] li').allTextContents();
+    return { ...attrs, skipped: skipped.map((x) => x.trim()) };
+  };
+
+  await step('import a station table from Settings (nwmp_table, 3 stations; again: 0 new; NWMP-2179 exists)', async () => {
+    await page.getByTestId('nav-list').click();
+    await rows.first().waitFor({ state: 'visible', timeout: 5_000 });
+    const first = await importOnce();
+    if (first.layout !== 'nwmp_table' || first.stations !== '3') throw new Error(`first import: ${JSON.stringify(first)}`);
+    if (!first.skipped.some((x) => /criteria row/.test(x))) throw new Error(`skipped reasons ${JSON.stringify(first.skipped)} lack the criteria row`);
+    await shot('import-light.png', false);
+    await withTheme('dark', () => shot('import-dark.png', false));
+    await openDataPanel();
+    const second = await importOnce();
+    if (second.layout !== 'nwmp_table' || second.stations !== '3' || second.new !== '0') throw new Error(`second import: ${JSON.stringify(second)}`);
+    // The same file through the API (a third import): every number the UI showed, and the skipped reasons.
+    const res = await page.request.post(`${base}/api/import?label=mpcb`, { data: readFileSync(IMPORT_FIXTURE), headers: { 'content-type': 'text/csv' } });
+    if (!res.ok()) throw new Error(`POST /api/import: HTTP ${res.status()} ${(await res.text()).slice(0, 200)}`);
+    const api = await res.json();
+    for (const [k, v] of Object.entries({ layout: api.layout, rows: api.rows, stations: api.stations, observations: api.observations, new: api.new })) {
+      if (String(v) !== second[k]) throw new Error(`import-result data-${k}=${second[k]}, API ${v}`);
+    }
+    if (second.skipped.join('|') !== api.skipped.slice(0, 10).join('|')) throw new Error(`skipped ${JSON.stringify(second.skipped)} ≠ API ${JSON.stringify(api.skipped)}`);
+    const nwmp = await stationApi('NWMP-2179');
+    if (nwmp.id !== 'NWMP-2179') throw new Error(`GET /api/stations/NWMP-2179: ${JSON.stringify(nwmp).slice(0, 120)}`);
+    // The list was re-read after the import.
+    const total = (await getJson(`${base}/api/stations`)).length;
+    await page.waitForFunction((n) => Number(document.querySelector('[data-testid=station-count]')?.getAttribute('data-total')) === n, total, { timeout: 5_000 });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.waitForTimeout(300);
+    const over = await overflowX();
+    await shot('import-phone.png', false);
+    await page.setViewportSize({ width: 1280, height: 860 });
+    await closeDataPanel();
+    if (over > 1) throw new Error(`horizontal overflow of ${over}px on a phone`);
+    return `first: ${first.rows} rows, ${first.stations} stations, ${first.observations} values, ${first.new} new; again: ${second.new} new; NWMP-2179 "${nwmp.name}" (source ${nwmp.source}); ${total} stations listed`;
+  });
+
+  await step(`units: temperature in °F in the station view of ${PROFILE_STATION}, then °C again`, async () => {
+    await openDataPanel();
+    const sel = page.getByTestId('setting-temperature-unit');
+    if ((await sel.inputValue()) !== 'C') throw new Error(`temperature unit defaults to ${await sel.inputValue()}`);
+    await sel.selectOption('F');
+    const stored = await page.evaluate(() => localStorage.getItem('purehealth.temperatureUnit'));
+    if (stored !== 'F') throw new Error(`localStorage purehealth.temperatureUnit = ${stored}`);
+    await closeDataPanel();
+    await page.reload({ waitUntil: 'domcontentloaded' });
+    await openStation(PROFILE_STATION);
+    const reading = page.locator('[data-testid=station-view] [data-testid=reading-temperature]');
+    await reading.waitFor({ state: 'visible', timeout: 10_000 });
+    const shown = async () => ({ unit: await reading.getAttribute('data-unit'), value: Number(((await reading.locator('.v').textContent()) ?? '').replace(/,/g, '')) });
+    const fromApi = async () => (await stationApi(PROFILE_STATION)).latest?.temperature?.value;
+    let f = await shown();
+    if (f.unit !== '°F' || !((await reading.textContent()) ?? '').includes('°F')) throw new Error(`reading-temperature after a reload: ${JSON.stringify(f)} "${await reading.textContent()}"`);
+    let c = await fromApi();
+    if (Math.abs(f.value - (c * 9) / 5 - 32) > 0.06) {
+      await page.waitForTimeout(1_000); // a live reading in between
+      f = await shown();
+      c = await fromApi();
+      if (Math.abs(f.value - (c * 9) / 5 - 32) > 0.06) throw new Error(`shown ${f.value} °F for ${c} °C in the API`);
+    }
+    const chart = page.locator('[data-testid=station-charts] [data-testid=chart-temperature]');
+    await chart.waitFor({ state: 'visible', timeout: 15_000 });
+    if ((await chart.getAttribute('data-unit')) !== '°F') throw new Error(`chart-temperature data-unit=${await chart.getAttribute('data-unit')}`);
+    await scrollToTestId('station-summary');
+    await page.waitForTimeout(300);
+    await shot('station-units-f-light.png', false);
+    await openDataPanel();
+    await page.getByTestId('setting-temperature-unit').selectOption('C');
+    await closeDataPanel();
+    await page.waitForFunction(() => document.querySelector('[data-testid=station-view] [data-testid=reading-temperature]')?.getAttribute('data-unit') === '°C', null, { timeout: 2_000 });
+    if ((await chart.getAttribute('data-unit')) !== '°C') throw new Error(`chart-temperature data-unit=${await chart.getAttribute('data-unit')} after switching back`);
+    return `${c} °C shown as ${f.value} °F (reading and chart axis), back to °C`;
+  });
+
+  await step(`"Fetch history": ${PROFILE_STATION} (own sensors, located) offers Open-Meteo only; an unlocated imported station has none`, async () => {
+    const st = await stationApi(PROFILE_STATION);
+    const want = [...(st.source === 'cpcb_rtwqms' ? ['cpcb'] : st.source === 'cwc' ? ['cwc'] : []), ...(st.location ? ['openmeteo'] : [])];
+    await openStation(PROFILE_STATION);
+    const box = page.getByTestId('backfill');
+    if (!want.length) {
+      if (await box.count()) throw new Error(`"Fetch history" shown for source ${st.source} without a location`);
+      return `source ${st.source}, no location: hidden`;
+    }
+    await box.waitFor({ state: 'visible', timeout: 5_000 });
+    if ((await box.getAttribute('data-sources')) !== want.join(' ')) throw new Error(`data-sources="${await box.getAttribute('data-sources')}", expected "${want.join(' ')}"`);
+    await page.getByTestId('backfill-toggle').click();
+    await page.getByTestId('backfill-panel').waitFor({ state: 'visible', timeout: 5_000 });
+    const opts = await page.getByTestId('backfill-source').locator('option').evaluateAll((os) => os.map((o) => o.value));
+    if (opts.join() !== want.join()) throw new Error(`backfill-source options ${opts.join(', ')}, expected ${want.join(', ')}`);
+    const days = await page.evaluate(() => {
+      const pad = (n) => String(n).padStart(2, '0');
+      const f = (d) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+      const now = new Date();
+      return { from: f(new Date(now.getFullYear(), now.getMonth(), now.getDate() - 30)), to: f(now) };
+    });
+    const from = await page.getByTestId('backfill-from').inputValue();
+    const to = await page.getByTestId('backfill-to').inputValue();
+    if (from !== days.from || to !== days.to) throw new Error(`window ${from} … ${to}, expected ${days.from} … ${days.to}`);
+    if (await page.getByTestId('backfill-parameters').count()) throw new Error('CPCB parameter codes offered for a non-CPCB source');
+    if (!(await page.getByTestId('backfill-start').isVisible())) throw new Error('no Start button in the browser');
+    await scrollToTestId('backfill');
+    await page.waitForTimeout(200);
+    await shot('station-backfill-light.png', false);
+    await withTheme('dark', () => shot('station-backfill-dark.png', false));
+    await page.setViewportSize({ width: 390, height: 844 });
+    await scrollToTestId('backfill');
+    await page.waitForTimeout(300);
+    const over = await overflowX();
+    await shot('station-backfill-phone.png', false);
+    await page.setViewportSize({ width: 1280, height: 860 });
+    // Not started: the demo has no agency server (and Open-Meteo would need the Internet).
+    await page.getByTestId('backfill-toggle').click();
+    await openStation('NWMP-2179');
+    await page.getByTestId('profile-control').waitFor({ state: 'visible', timeout: 10_000 });
+    const other = await stationApi('NWMP-2179');
+    if (!other.location && (await page.getByTestId('backfill').count())) throw new Error('"Fetch history" shown for NWMP-2179 (imported, no location)');
+    await page.getByTestId('nav-list').click();
+    await rows.first().waitFor({ state: 'visible', timeout: 5_000 });
+    if (over > 1) throw new Error(`horizontal overflow of ${over}px on a phone`);
+    return `${PROFILE_STATION} (source ${st.source}) offers ${opts.join(', ')} over ${from} … ${to}; NWMP-2179 (source ${other.source}, ${other.location ? 'located' : 'no location'}) ${other.location ? 'has it too' : 'has none'}`;
+  });
 
   await step('no uncaught page errors', async () => {
     const bad = consoleErrors.filter((e) => !expectedError(e));

@@ -543,7 +543,9 @@ async fn a_station_profile_chosen_in_the_app_applies_at_once_and_survives_a_rest
         .filter_map(|p| p["id"].as_str())
         .collect();
     assert!(
-        ids.contains(&"legacy.purehealth_v6") && ids.contains(&"cpcb.dbu.B"),
+        ids[0] == "legacy.purehealth_v6"
+            && ids.iter().filter(|i| **i == "legacy.purehealth_v6").count() == 1
+            && ids.contains(&"cpcb.dbu.B"),
         "{ids:?}"
     );
     let client = reqwest::Client::new();

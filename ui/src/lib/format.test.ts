@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import {
   CLASS_COLOURS,
+  DEFAULT_UNITS,
+  celsiusToFahrenheit,
+  convertColumn,
+  convertLimits,
+  displayUnit,
+  displayValue,
+  formatDisplayValue,
+  microToMilliSiemens,
+  unitConversion,
   classColour,
   formatBytes,
   formatDate,
@@ -139,5 +148,63 @@ describe('formatYears and formatWithUnit', () => {
     expect(formatWithUnit(7.25, 'mg/L')).toBe('7.25 mg/L');
     expect(formatWithUnit(7.25, 'pH')).toBe('7.25');
     expect(formatWithUnit(null, 'mg/L')).toBe('—');
+  });
+});
+
+describe('display units (°C/°F, µS/cm / mS/cm)', () => {
+  const F = { temperatureUnit: 'F', conductivityUnit: 'uS/cm' } as const;
+  const mS = { temperatureUnit: 'C', conductivityUnit: 'mS/cm' } as const;
+
+  it('converts Celsius to Fahrenheit and µS/cm to mS/cm', () => {
+    expect(celsiusToFahrenheit(0)).toBe(32);
+    expect(celsiusToFahrenheit(100)).toBe(212);
+    expect(celsiusToFahrenheit(-40)).toBe(-40);
+    expect(celsiusToFahrenheit(37)).toBeCloseTo(98.6, 10);
+    expect(microToMilliSiemens(3317)).toBeCloseTo(3.317, 12);
+    expect(microToMilliSiemens(0)).toBe(0);
+  });
+
+  it('changes nothing under the defaults or for other units', () => {
+    expect(unitConversion('°C', DEFAULT_UNITS)).toBeNull();
+    expect(unitConversion('µS/cm', DEFAULT_UNITS)).toBeNull();
+    expect(unitConversion('mg/L', F)).toBeNull();
+    expect(unitConversion('°C', mS)).toBeNull();
+    expect(unitConversion('', F)).toBeNull();
+    expect(unitConversion(null, F)).toBeNull();
+    expect(displayValue(25, '°C', DEFAULT_UNITS)).toBe(25);
+    expect(displayUnit('uS/cm', DEFAULT_UNITS)).toBe('µS/cm');
+  });
+
+  it('recognises the hub\'s spellings of °C and µS/cm', () => {
+    for (const u of ['°C', 'degC', '℃', 'C']) expect(unitConversion(u, F)?.unit).toBe('°F');
+    for (const u of ['µS/cm', 'μS/cm', 'uS/cm', 'µmho/cm']) expect(unitConversion(u, mS)?.unit).toBe('mS/cm');
+  });
+
+  it('converts values and units for display, keeping missing values', () => {
+    expect(displayValue(25, '°C', F)).toBe(77);
+    expect(displayValue(null, '°C', F)).toBeNull();
+    expect(displayValue(Number.NaN, '°C', F)).toBeNaN();
+    expect(displayUnit('°C', F)).toBe('°F');
+    expect(displayUnit('uS/cm', mS)).toBe('mS/cm');
+    expect(formatDisplayValue(20, '°C', F)).toBe('68');
+    expect(formatDisplayValue(308, 'µS/cm', mS)).toBe('0.308');
+    expect(formatDisplayValue(null, '°C', F)).toBe('—');
+  });
+
+  it('converts chart columns and limits (low stays low), a no-op without a conversion', () => {
+    const c = unitConversion('°C', F);
+    expect(convertColumn([0, null, 100], c)).toEqual([32, null, 212]);
+    const col = [1, 2];
+    expect(convertColumn(col, null)).toBe(col);
+    expect(convertLimits({ warn_low: 10, warn_high: 30, crit_low: null, crit_high: undefined }, c)).toEqual({
+      warn_low: 50,
+      warn_high: 86,
+      crit_low: null,
+      crit_high: null,
+    });
+    const l = { warn_high: 1500 };
+    expect(convertLimits(l, null)).toBe(l);
+    expect(convertLimits(null, c)).toBeNull();
+    expect(convertLimits(l, unitConversion('µS/cm', mS))).toEqual({ warn_low: null, warn_high: 1.5, crit_low: null, crit_high: null });
   });
 });

@@ -1,6 +1,6 @@
 // Pure formatting helpers (no DOM, no framework) — unit tested.
 import { t, getLocale, hasMessage, intlLocale } from './i18n';
-import type { CpcbClass } from '../platform/types';
+import type { CpcbClass, ParameterLimits } from '../platform/types';
 
 /** Canonical parameter keys in display order. */
 export const PARAMETER_ORDER = [
@@ -246,4 +246,84 @@ export function formatYears(years: readonly number[] | null | undefined): string
 export function formatWithUnit(v: number | null | undefined, unit: string | null | undefined): string {
   const u = formatUnit(unit);
   return u && typeof v === 'number' && Number.isFinite(v) ? `${formatValue(v)} ${u}` : formatValue(v);
+}
+
+// ---- Display units (a preference; see settings.svelte.ts) --------------------------------------
+// Conversion is for display only: exports, data attributes and anything sent to the hub keep the
+// hub's units (°C, µS/cm).
+
+export const TEMPERATURE_UNITS = ['C', 'F'] as const;
+export type TemperatureUnit = (typeof TEMPERATURE_UNITS)[number];
+export const CONDUCTIVITY_UNITS = ['uS/cm', 'mS/cm'] as const;
+export type ConductivityUnit = (typeof CONDUCTIVITY_UNITS)[number];
+
+export interface UnitPrefs {
+  temperatureUnit: TemperatureUnit;
+  conductivityUnit: ConductivityUnit;
+}
+
+export const DEFAULT_UNITS: UnitPrefs = { temperatureUnit: 'C', conductivityUnit: 'uS/cm' };
+
+/** The label of a unit choice as shown in the Settings selects. */
+export const UNIT_CHOICE_LABELS: Record<TemperatureUnit | ConductivityUnit, string> = {
+  C: '°C',
+  F: '°F',
+  'uS/cm': 'µS/cm',
+  'mS/cm': 'mS/cm',
+};
+
+export function celsiusToFahrenheit(c: number): number {
+  return (c * 9) / 5 + 32;
+}
+
+export function microToMilliSiemens(uS: number): number {
+  return uS / 1000;
+}
+
+/** Hub unit labels of degrees Celsius and microsiemens per centimetre (µ as micro sign or Greek mu). */
+const CELSIUS = new Set(['°C', 'C', 'degC', 'deg C', '℃', 'Cel']);
+const MICRO_S = new Set(['µS/cm', 'μS/cm', 'uS/cm', 'µmho/cm', 'umho/cm']);
+
+export interface UnitConversion {
+  /** The unit shown instead (wire form; `formatUnit` applies). */
+  unit: string;
+  convert: (v: number) => number;
+}
+
+/** How a value the hub sends in `unit` is shown under `prefs`; null = as sent. */
+export function unitConversion(unit: string | null | undefined, prefs: UnitPrefs): UnitConversion | null {
+  if (!unit) return null;
+  if (prefs.temperatureUnit === 'F' && CELSIUS.has(unit)) return { unit: '°F', convert: celsiusToFahrenheit };
+  if (prefs.conductivityUnit === 'mS/cm' && MICRO_S.has(unit)) return { unit: 'mS/cm', convert: microToMilliSiemens };
+  return null;
+}
+
+/** A value in the display unit (null and non-finite values stay as they are). */
+export function displayValue(v: number | null | undefined, unit: string | null | undefined, prefs: UnitPrefs): number | null | undefined {
+  const c = unitConversion(unit, prefs);
+  return c && typeof v === 'number' && Number.isFinite(v) ? c.convert(v) : v;
+}
+
+/** The display unit as shown to people ("°F", "mS/cm"; `formatUnit` of the hub's unit otherwise). */
+export function displayUnit(unit: string | null | undefined, prefs: UnitPrefs): string {
+  return formatUnit(unitConversion(unit, prefs)?.unit ?? unit);
+}
+
+/** A number converted for display ("—" without a value), without the unit. */
+export function formatDisplayValue(v: number | null | undefined, unit: string | null | undefined, prefs: UnitPrefs): string {
+  return formatValue(displayValue(v, unit, prefs));
+}
+
+/** A column of chart values converted (a new array; nulls kept). */
+export function convertColumn(col: readonly (number | null)[], c: UnitConversion | null): (number | null)[] {
+  if (!c) return col as (number | null)[];
+  return col.map((v) => (typeof v === 'number' && Number.isFinite(v) ? c.convert(v) : v));
+}
+
+/** Limits converted for display (the conversions are increasing, so low stays low). */
+export function convertLimits(l: ParameterLimits | null | undefined, c: UnitConversion | null): ParameterLimits | null {
+  if (!l) return null;
+  if (!c) return l;
+  const f = (v: number | null | undefined) => (typeof v === 'number' && Number.isFinite(v) ? c.convert(v) : (v ?? null));
+  return { warn_low: f(l.warn_low), warn_high: f(l.warn_high), crit_low: f(l.crit_low), crit_high: f(l.crit_high) };
 }

@@ -2,6 +2,7 @@
 // language are applied to <html>.
 import { setLocale, LOCALES, type Locale } from './i18n';
 import { NOTIFY_MINS, parseHHMM, type NotifyMin } from './notify';
+import { CONDUCTIVITY_UNITS, DEFAULT_UNITS, TEMPERATURE_UNITS, type ConductivityUnit, type TemperatureUnit, type UnitPrefs } from './format';
 
 export const THEMES = ['system', 'light', 'dark'] as const;
 export type Theme = (typeof THEMES)[number];
@@ -12,6 +13,8 @@ export const ALARM_SOUND_KEY = 'purehealth.alarmSound';
 export const NOTIFY_MIN_KEY = 'purehealth.notifyMin';
 export const QUIET_FROM_KEY = 'purehealth.quietFrom';
 export const QUIET_TO_KEY = 'purehealth.quietTo';
+export const TEMPERATURE_UNIT_KEY = 'purehealth.temperatureUnit';
+export const CONDUCTIVITY_UNIT_KEY = 'purehealth.conductivityUnit';
 
 /** Banner and sound for new alarms (see lib/notify.ts). */
 export interface NotifyPrefs {
@@ -70,6 +73,16 @@ export function loadNotify(s: Store | null = storage()): NotifyPrefs {
   };
 }
 
+/** Display units (°C/°F, µS/cm / mS/cm); anything unknown is the default. */
+export function loadUnits(s: Store | null = storage()): UnitPrefs {
+  const tu = read(s, TEMPERATURE_UNIT_KEY);
+  const cu = read(s, CONDUCTIVITY_UNIT_KEY);
+  return {
+    temperatureUnit: (TEMPERATURE_UNITS as readonly string[]).includes(tu ?? '') ? (tu as TemperatureUnit) : DEFAULT_UNITS.temperatureUnit,
+    conductivityUnit: (CONDUCTIVITY_UNITS as readonly string[]).includes(cu ?? '') ? (cu as ConductivityUnit) : DEFAULT_UNITS.conductivityUnit,
+  };
+}
+
 function save(s: Store | null, key: string, value: string) {
   try {
     s?.setItem(key, value);
@@ -85,12 +98,13 @@ export function applyTheme(theme: Theme, root: { dataset: DOMStringMap } | null 
   else root.dataset.theme = theme;
 }
 
-export const settings = $state({ theme: 'system' as Theme, locale: 'en' as Locale, ...DEFAULT_NOTIFY });
+export const settings = $state({ theme: 'system' as Theme, locale: 'en' as Locale, ...DEFAULT_NOTIFY, ...DEFAULT_UNITS });
 
 export function initSettings(s: Store | null = storage()): void {
   settings.theme = loadTheme(s);
   settings.locale = loadLocale(s);
   Object.assign(settings, loadNotify(s));
+  Object.assign(settings, loadUnits(s));
   applyTheme(settings.theme);
   setLocale(settings.locale);
 }
@@ -124,6 +138,20 @@ export function setQuietHours(which: 'from' | 'to', value: string, s: Store | nu
   if (which === 'from') settings.quietFrom = v;
   else settings.quietTo = v;
   save(s, which === 'from' ? QUIET_FROM_KEY : QUIET_TO_KEY, v);
+}
+
+/** Temperature shown in °C or °F (display only). */
+export function setTemperatureUnit(unit: TemperatureUnit, s: Store | null = storage()): void {
+  if (!(TEMPERATURE_UNITS as readonly string[]).includes(unit)) return;
+  settings.temperatureUnit = unit;
+  save(s, TEMPERATURE_UNIT_KEY, unit);
+}
+
+/** Conductivity shown in µS/cm or mS/cm (display only). */
+export function setConductivityUnit(unit: ConductivityUnit, s: Store | null = storage()): void {
+  if (!(CONDUCTIVITY_UNITS as readonly string[]).includes(unit)) return;
+  settings.conductivityUnit = unit;
+  save(s, CONDUCTIVITY_UNIT_KEY, unit);
 }
 
 /** True when the effective scheme is dark (explicit choice, or the system's). */

@@ -1,6 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   ALARM_SOUND_KEY,
+  CONDUCTIVITY_UNIT_KEY,
+  TEMPERATURE_UNIT_KEY,
+  loadUnits,
+  setConductivityUnit,
+  setTemperatureUnit,
   LOCALE_KEY,
   NOTIFY_MIN_KEY,
   QUIET_FROM_KEY,
@@ -112,5 +117,30 @@ describe('notification settings', () => {
     };
     expect(loadNotify(bad).alarmSound).toBe(true);
     expect(() => setAlarmSound(true, bad)).not.toThrow();
+  });
+});
+
+describe('display units persistence', () => {
+  it('defaults to °C and µS/cm and ignores junk', () => {
+    expect(loadUnits(memory())).toEqual({ temperatureUnit: 'C', conductivityUnit: 'uS/cm' });
+    expect(loadUnits(memory({ [TEMPERATURE_UNIT_KEY]: 'K', [CONDUCTIVITY_UNIT_KEY]: 'S/m' }))).toEqual({ temperatureUnit: 'C', conductivityUnit: 'uS/cm' });
+    expect(loadUnits(null)).toEqual({ temperatureUnit: 'C', conductivityUnit: 'uS/cm' });
+  });
+  it('stores the choice, reads it back and applies it on start', () => {
+    const s = memory();
+    setTemperatureUnit('F', s);
+    setConductivityUnit('mS/cm', s);
+    expect(settings.temperatureUnit).toBe('F');
+    expect(settings.conductivityUnit).toBe('mS/cm');
+    expect(s.m.get(TEMPERATURE_UNIT_KEY)).toBe('F');
+    expect(s.m.get(CONDUCTIVITY_UNIT_KEY)).toBe('mS/cm');
+    setTemperatureUnit('K' as 'C', s);
+    expect(s.m.get(TEMPERATURE_UNIT_KEY)).toBe('F');
+    setTemperatureUnit('C', s);
+    setConductivityUnit('uS/cm', s);
+    initSettings(memory({ [TEMPERATURE_UNIT_KEY]: 'F', [CONDUCTIVITY_UNIT_KEY]: 'mS/cm' }));
+    expect([settings.temperatureUnit, settings.conductivityUnit]).toEqual(['F', 'mS/cm']);
+    initSettings(memory());
+    expect([settings.temperatureUnit, settings.conductivityUnit]).toEqual(['C', 'uS/cm']);
   });
 });

@@ -201,6 +201,13 @@ export class StationStore {
       if (id !== null) this.byId[id].online = typeof a.state === 'string' && a.state.startsWith('cleared');
       return;
     }
+    if (msg.type === 'station_profile') {
+      const id = this.#resolveId(msg.station_id, {});
+      if (id === null) return;
+      if (msg.station && typeof msg.station === 'object') this.applySummary(msg.station);
+      else this.byId[id].profile = msg.profile;
+      return;
+    }
     if (msg.type !== 'station_update') return;
     const data = msg.data;
     const id = this.#resolveId(msg.station_id, data);
@@ -214,6 +221,27 @@ export class StationStore {
       return;
     }
     this.#patch(this.byId[id], data);
+  }
+
+  /**
+   * Applies a regraded station summary (the reply of a profile change, or a `station_profile` frame):
+   * profile, limits and alert level; the latest values only where they are newer than the ones shown.
+   * Returns false for a station that is not in the list.
+   */
+  applySummary(summary: Partial<Station> & { id?: string }): boolean {
+    const id = typeof summary?.id === 'string' ? summary.id : null;
+    const row = id === null ? undefined : this.byId[id];
+    if (!row) return false;
+    if ('profile' in summary) row.profile = summary.profile ?? null;
+    if ('limits' in summary) row.limits = summary.limits ?? null;
+    if (summary.alert_level) row.alert_level = summary.alert_level;
+    if (summary.latest && typeof summary.latest === 'object') {
+      for (const [k, v] of Object.entries(summary.latest)) {
+        const cur = row.latest[k];
+        if (v && typeof v === 'object' && (!cur || Date.parse(v.t) > Date.parse(cur.t))) row.latest[k] = v;
+      }
+    }
+    return true;
   }
 
   /** Shows a station we have not fetched yet right away; the refetch fills in the rest. */

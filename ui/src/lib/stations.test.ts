@@ -215,6 +215,44 @@ describe('limits, profile and online state', () => {
   });
 });
 
+describe('criteria profile changes', () => {
+  const regraded = (over: Partial<Station> = {}) =>
+    station('a', {
+      profile: 'cpcb.dbu.C',
+      limits: { dissolved_oxygen: { warn_low: 4, warn_high: null, crit_low: null, crit_high: null } },
+      alert_level: 'warning',
+      wqi: 1, // not taken from the summary
+      ...over,
+    });
+
+  it('applySummary takes profile, limits and alert level; only newer latest values', async () => {
+    const { store } = await setup([station('a', { profile: 'legacy.purehealth_v6', limits: null })]);
+    const older = { value: 1, unit: 'pH', t: '2026-11-27T09:00:00Z', q: 1 };
+    const newer = { value: 8, unit: 'mg/L', t: '2026-11-27T11:00:00Z', q: 1 };
+    expect(store.applySummary(regraded({ latest: { ph: older, dissolved_oxygen: newer } }))).toBe(true);
+    const a = store.byId.a;
+    expect(a.profile).toBe('cpcb.dbu.C');
+    expect(a.limits?.dissolved_oxygen?.warn_low).toBe(4);
+    expect(a.alert_level).toBe('warning');
+    expect(a.wqi).toBe(70);
+    expect(a.latest.ph.value).toBe(7.1); // the summary's pH is older than the one shown
+    expect(a.latest.dissolved_oxygen.value).toBe(8);
+    expect(store.applySummary(station('zz'))).toBe(false);
+    expect(store.applySummary(null as unknown as Station)).toBe(false);
+  });
+
+  it('a station_profile frame regrades the station (or sets only the profile without a summary)', async () => {
+    const { store, send } = await setup([station('a'), station('7', { legacy_id: 7 })]);
+    send({ type: 'station_profile', station_id: 'a', profile: 'cpcb.dbu.C', station: regraded() });
+    expect(store.byId.a.profile).toBe('cpcb.dbu.C');
+    expect(store.byId.a.alert_level).toBe('warning');
+    send({ type: 'station_profile', station_id: '7', profile: 'cpcb.dbu.B', station: null });
+    expect(store.byId['7'].profile).toBe('cpcb.dbu.B');
+    send({ type: 'station_profile', station_id: 'nope', profile: 'cpcb.dbu.B', station: null });
+    expect(store.byId.nope).toBeUndefined();
+  });
+});
+
 describe('StationStore batching', () => {
   it('applies live messages once per scheduled flush, in order', async () => {
     let handler: ((m: HubMessage) => void) | null = null;

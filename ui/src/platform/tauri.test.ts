@@ -164,6 +164,36 @@ describe('Tauri backend', () => {
     ]);
   });
 
+  it('maps listProfiles / setStationProfile to list_profiles / set_station_profile {stationId, profile}', async () => {
+    const b = createTauriBackend(observable<ConnectionState>('connecting'));
+    invoke.mockResolvedValueOnce([{ id: 'legacy.purehealth_v6' }]).mockResolvedValueOnce({ id: 'a', profile: 'cpcb.dbu.C' });
+    await expect(b.listProfiles()).resolves.toEqual([{ id: 'legacy.purehealth_v6' }]);
+    await expect(b.setStationProfile('a', 'cpcb.dbu.C')).resolves.toEqual({ id: 'a', profile: 'cpcb.dbu.C' });
+    expect(invoke.mock.calls).toEqual([['list_profiles'], ['set_station_profile', { stationId: 'a', profile: 'cpcb.dbu.C' }]]);
+    invoke.mockRejectedValueOnce({ kind: 'bad_request', message: 'profile: `x` is not a known profile (legacy.purehealth_v6, cpcb.dbu.A)' });
+    await expect(b.setStationProfile('a', 'x')).rejects.toMatchObject({ name: 'RpcError', kind: 'bad_request' });
+  });
+
+  it('has no backfill or import command: rejects with kind unsupported without invoking', async () => {
+    const b = createTauriBackend(observable<ConnectionState>('connecting'));
+    await expect(b.startBackfill({ source: 'cwc', station: 'x', from: '2024-01-01', to: '2024-01-31' })).rejects.toMatchObject({ kind: 'unsupported' });
+    await expect(b.backfillJobs()).rejects.toMatchObject({ kind: 'unsupported' });
+    await expect(b.importTable(new Blob(['x']), 'mpcb')).rejects.toMatchObject({ kind: 'unsupported', message: expect.stringContaining('purehealth import') });
+    expect(invoke).not.toHaveBeenCalled();
+  });
+
+  it('forwards station_profile and backfill_progress events', async () => {
+    const state = observable<ConnectionState>('connecting');
+    const b = createTauriBackend(state);
+    const got: HubMessage[] = [];
+    b.subscribe((m) => got.push(m));
+    await vi.waitFor(() => expect(state.get()).toBe('live'));
+    emit!({ payload: { type: 'station_profile', station_id: 'a', profile: 'cpcb.dbu.C', station: { id: 'a' } } });
+    emit!({ payload: { type: 'backfill_progress', station_id: 'a', job: 'openmeteo-a-2024-01-01-2024-01-31', done: 0, total: 1, finished: false } });
+    emit!({ payload: { type: 'station_profile', station_id: 'a' } });
+    expect(got.map((m) => m.type)).toEqual(['resync', 'station_profile', 'backfill_progress']);
+  });
+
   it('forwards prediction_update events', async () => {
     const state = observable<ConnectionState>('connecting');
     const b = createTauriBackend(state);

@@ -13,6 +13,7 @@ import type {
   ComprehensiveReply,
   ConnectionState,
   ConnectorHealth,
+  CriteriaProfile,
   ForecastReply,
   HealthReply,
   MessageHandler,
@@ -40,6 +41,10 @@ const WINDOW_STATUS: PairStatus = { trusted: true, local: true, device: null };
  * Tauri ignores argument keys a command does not declare, so both are sent.
  */
 const stationArgs = (id: string, parameter: string) => ({ id, stationId: id, parameter });
+
+/** Backfill and import have no Tauri command yet: the window shows the CLI equivalent instead. */
+const noCommand = (what: string, cli: string) =>
+  Promise.reject(new RpcError('unsupported', `${what} has no command in this window yet; run \`${cli}\` on the hub's computer`));
 
 /** A blank name or note is sent as null (the core then uses its default, "operator"). */
 const orNull = (v: string | null | undefined) => (v && v.trim() ? v : null);
@@ -109,6 +114,11 @@ export function createTauriBackend(state: Writable<ConnectionState>): Backend {
     pair: () => Promise.reject(new RpcError('unsupported', 'this window is the hub itself and is always trusted; pair other devices from it')),
     listDevices: () => call<PairedDevice[]>('list_devices'),
     revokeDevice: (id) => call<{ revoked: number }>('revoke_device', { id: Number(id) }),
+    listProfiles: () => call<CriteriaProfile[]>('list_profiles'),
+    setStationProfile: (stationId, profile) => call<Station>('set_station_profile', { stationId, profile }),
+    startBackfill: () => noCommand('backfill', 'purehealth backfill --source … --station … --from … --to …'),
+    backfillJobs: () => noCommand('backfill', 'purehealth backfill …'),
+    importTable: () => noCommand('import', 'purehealth import FILE --label …'),
     subscribe(handler) {
       handlers.add(handler);
       ensureListening();

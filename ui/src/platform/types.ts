@@ -155,6 +155,10 @@ export type HubMessage =
       /** Or every forecast of the station issued in this cycle (same objects). */
       forecasts?: ForecastReply[] | null;
     }
+  /** A station's criteria profile changed (`POST /api/stations/{id}/profile`); `station` = its summary, regraded. */
+  | { type: 'station_profile'; station_id: string; profile: string; station?: Station | null; timestamp?: string }
+  /** Progress of a history backfill (`POST /api/backfill`), after every chunk and once more with `finished`. */
+  | ({ type: 'backfill_progress'; station_id: string } & BackfillProgress)
   /**
    * Synthetic, produced by the transport itself (never by the hub): the live stream
    * (re)started, so anything cached may be stale and should be refetched.
@@ -523,6 +527,73 @@ export interface PairedDevice {
   revoked_at: string | null;
 }
 
+/** `GET /api/profiles` item (Tauri `list_profiles`): a criteria profile a station can be graded under. */
+export interface CriteriaProfile {
+  /** `legacy.purehealth_v6` (first: the original thresholds), `cpcb.dbu.A` … */
+  id: string;
+  name: string;
+  document: string;
+  /** What the water is for, e.g. "Outdoor bathing (organised)"; `default` for the original table. */
+  designated_use: string;
+  class?: string | null;
+}
+
+/** Agencies with a history API: CPCB RTWQMS, CWC and the Open-Meteo archive. */
+export type BackfillSource = 'cpcb' | 'cwc' | 'openmeteo';
+
+/** `POST /api/backfill` body. */
+export interface BackfillRequest {
+  source: BackfillSource;
+  /** The id as the source names it (CPCB `UT67`, CWC `015-UYDDEL`; a hub station for Open-Meteo). */
+  station: string;
+  /** `YYYY-MM-DD`. */
+  from: string;
+  to: string;
+  /** RTWQMS codes (`DO`, `EC`, …), CPCB only; absent = all. */
+  parameters?: string[];
+}
+
+/** `POST /api/backfill` reply (202). */
+export interface BackfillStarted {
+  job: string;
+  state: string;
+}
+
+/** A backfill job's progress (`GET /api/backfill` items; `backfill_progress` frames add `type`, `station_id`). */
+export interface BackfillProgress {
+  /** `<source>-<station>-<from>-<to>[-<codes>]`. */
+  job: string;
+  /** Chunks handled (fetched, failed or skipped) of `total`. */
+  done: number;
+  total: number;
+  /** Chunks skipped because an earlier run finished them. */
+  resumed: number;
+  /** Values stored by this run, and of them new. */
+  readings: number;
+  new: number;
+  /** The chunk just handled: a CPCB code or the first day of a window. */
+  current: string;
+  finished: boolean;
+  /** `"<chunk>: <error>"` per failed chunk (retried by the next run). */
+  failed_chunks: string[];
+  /** Parameters the station has no history for on the server (plain CPCB backfill). */
+  absent?: string[];
+}
+
+/** `POST /api/import?label=L` reply. */
+export interface ImportReply {
+  /** The table layout recognised, e.g. `nwmp_table`. */
+  layout: string;
+  /** Data rows. */
+  rows: number;
+  stations: number;
+  /** Values read, and of them not stored before. */
+  observations: number;
+  new: number;
+  /** Up to 50 reasons, plus `… and N more`. */
+  skipped: string[];
+}
+
 /** Error body shared by REST and Tauri commands: `{"kind","message"}`. */
 export class RpcError extends Error {
   kind: string;
@@ -606,6 +677,16 @@ export interface Backend {
   listDevices(): Promise<PairedDevice[]>;
   /** Revokes a device: its token stops working at once (404 when unknown). */
   revokeDevice(id: number): Promise<{ revoked: number }>;
+  /** Criteria profiles (the original thresholds first). */
+  listProfiles(): Promise<CriteriaProfile[]>;
+  /** Grades a station under another profile; resolves to its regraded summary (401 untrusted, 400 unknown profile, 404 unknown station). */
+  setStationProfile(id: string, profile: string): Promise<Station>;
+  /** Starts a history backfill (202; 409 `conflict` while the same job runs). Browser only: the Tauri window has no command yet. */
+  startBackfill(job: BackfillRequest): Promise<BackfillStarted>;
+  /** Backfill jobs started since the hub started, with their progress. Browser only. */
+  backfillJobs(): Promise<BackfillProgress[]>;
+  /** Uploads an NWMP/MPCB station table (CSV or gzip, ≤ 16 MiB) under `label`. Browser only. */
+  importTable(file: Blob, label: string): Promise<ImportReply>;
   subscribe(handler: MessageHandler): () => void;
   /** Drops the live connection and opens a new one at once (e.g. with a new device token). */
   reconnect?(): void;

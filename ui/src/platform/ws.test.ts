@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { observable } from './observable';
 import type { ConnectionState, HubMessage } from './types';
 import { RpcError, isBadRequest, isNotFound, isUnauthorized } from './types';
-import { BACKOFF_MAX_MS, PING_INTERVAL_MS, backoffDelay, catalogueSearch, createWsBackend, parseFrame, wsUrl, type SocketLike } from './ws';
+import { BACKOFF_MAX_MS, PING_INTERVAL_MS, backfillBody, backoffDelay, catalogueSearch, createWsBackend, parseFrame, wsUrl, type SocketLike } from './ws';
 
 class FakeSocket implements SocketLike {
   static all: FakeSocket[] = [];
@@ -607,5 +607,147 @@ describe('parseFrame', () => {
   it('accepts alert and station_update objects', () => {
     expect(parseFrame('{"type":"alert","alert":{"message":"x"}}')).toEqual({ type: 'alert', alert: { message: 'x' } });
     expect(parseFrame('{"type":"connected","client_id":"client_1"}')?.type).toBe('connected');
+  });
+});
+
+describe('profiles, backfill and import REST calls', () => {
+  const ok = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status });
+  const err = (status: number, kind: string, message: string) => new Response(JSON.stringify({ kind, message }), { status });
+  const calls = (m: ReturnType<typeof setup>['fetchMock']) =>
+    m.mock.calls.map(([url, init]) => [String(url), init?.method ?? 'GET', typeof init?.body === 'string' ? JSON.parse(init.body) : init?.body]);
+
+  it('GETs /api/profiles and POSTs {profile} to /api/stations/{id}/profile, resolving to the summary', async () => {
+    const { backend, fetchMock } = setup();
+    const profiles = [
+      { id: 'legacy.purehealth_v6', name: 'Original', document: 'd', designated_use: 'default' },
+      { id: 'cpcb.dbu.C', name: 'CPCB C', document: 'd', designated_use: 'Drinking-water source after treatment', class: 'C' },
+    ];
+    const summary = { id: 'MH/1', profile: 'cpcb.dbu.C', alert_level: 'warning', limits: { dissolved_oxygen: { warn_low: 4 } } };
+    fetchMock.mockResolvedValueOnce(ok(profiles)).mockResolvedValueOnce(ok(summary));
+    await expect(backend.listProfiles()).resolves.toEqual(profiles);
+    await expect(backend.setStationProfile('MH/1', 'cpcb.dbu.C')).resolves.toEqual(summary);
+    expect(calls(fetchMock)).toEqual([
+      ['http://hub.local:8080/api/profiles', 'GET', undefined],
+      ['http://hub.local:8080/api/stations/MH%2F1/profile', 'POST', { profile: 'cpcb.dbu.C' }],
+    ]);
+    expect(fetchMock.mock.calls[1][1]?.headers).toMatchObject({ 'content-type': 'application/json' });
+  });
+
+  it('rejects a profile change with kind, message and status (400 unknown profile, 404, 401)', async () => {
+    const { backend, fetchMock } = setup();
+    fetchMock.mockResolvedValueOnce(err(400, 'bad_request', 'profile: `x` is not a known profile (legacy.purehealth_v6, cpcb.dbu.A)'));
+    await expect(backend.setStationProfile('a', 'x')).rejects.toMatchObject({ kind: 'bad_request', status: 400, message: expect.stringContaining('cpcb.dbu.A') });
+    fetchMock.mockResolvedValueOnce(err(404, 'not_found', 'unknown station `zz`'));
+    await expect(backend.setStationProfile('zz', 'cpcb.dbu.A')).rejects.toMatchObject({ kind: 'not_found', status: 404 });
+    fetchMock.mockResolvedValueOnce(err(401, 'unauthorized', 'pair this device first'));
+    const e = await backend.setStationProfile('a', 'cpcb.dbu.A').catch((x: unknown) => x);
+    expect(isUnauthorized(e)).toBe(true);
+  });
+
+  it('POSTs a backfill job (parameters only for CPCB) and lists the jobs', async () => {
+    const { backend, fetchMock } = setup();
+    const job = { current: 'DO', done: 2, total: 2, resumed: 0, readings: 3, new: 3, finished: true, failed_chunks: ['DO: HTTP 404'], absent: [], job: 'cpcb-UT67-2024-07-01-2024-07-31-DO_EC' };
+    fetchMock
+      .mockResolvedValueOnce(ok({ job: job.job, state: 'started' }, 202))
+      .mockResolvedValueOnce(ok({ job: 'openmeteo-apacpwq-2024-07-01-2024-07-31', state: 'started' }, 202))
+      .mockResolvedValueOnce(ok([job]));
+    await expect(backend.startBackfill({ source: 'cpcb', station: 'UT67', from: '2024-07-01', to: '2024-07-31', parameters: [' DO', 'EC', ''] })).resolves.toEqual({
+      job: job.job,
+      state: 'started',
+    });
+    await backend.startBackfill({ source: 'openmeteo', station: 'apacpwq', from: '2024-07-01', to: '2024-07-31', parameters: ['DO'] });
+    await expect(backend.backfillJobs()).resolves.toEqual([job]);
+    expect(calls(fetchMock)).toEqual([
+      ['http://hub.local:8080/api/backfill', 'POST', { source: 'cpcb', station: 'UT67', from: '2024-07-01', to: '2024-07-31', parameters: ['DO', 'EC'] }],
+      ['http://hub.local:8080/api/backfill', 'POST', { source: 'openmeteo', station: 'apacpwq', from: '2024-07-01', to: '2024-07-31' }],
+      ['http://hub.local:8080/api/backfill', 'GET', undefined],
+    ]);
+  });
+
+  it('backfillBody leaves out empty parameter lists', () => {
+    expect(backfillBody({ source: 'cpcb', station: 'UT67', from: 'a', to: 'b', parameters: [] })).toEqual({ source: 'cpcb', station: 'UT67', from: 'a', to: 'b' });
+    expect(backfillBody({ source: 'cwc', station: 'x', from: 'a', to: 'b', parameters: ['DO'] })).toEqual({ source: 'cwc', station: 'x', from: 'a', to: 'b' });
+  });
+
+  it('rejects a running backfill with 409 conflict and a bad one with 400', async () => {
+    const { backend, fetchMock } = setup();
+    fetchMock.mockResolvedValueOnce(err(409, 'conflict', 'backfill cpcb-UT67-2024-07-01-2024-07-31 is already running'));
+    await expect(backend.startBackfill({ source: 'cpcb', station: 'UT67', from: '2024-07-01', to: '2024-07-31' })).rejects.toMatchObject({
+      kind: 'conflict',
+      status: 409,
+      message: 'backfill cpcb-UT67-2024-07-01-2024-07-31 is already running',
+    });
+    fetchMock.mockResolvedValueOnce(err(400, 'bad_request', 'from 2024-08-01 is after to 2024-07-31'));
+    await expect(backend.startBackfill({ source: 'cwc', station: 'x', from: '2024-08-01', to: '2024-07-31' })).rejects.toMatchObject({ kind: 'bad_request', status: 400 });
+  });
+
+  it('POSTs the import file as the raw body with ?label= and the token', async () => {
+    const token = { value: 'ab'.repeat(32) };
+    const { backend, fetchMock } = setup(token);
+    const reply = { layout: 'nwmp_table', rows: 4, stations: 3, observations: 24, new: 24, skipped: ['row 2: criteria row'] };
+    fetchMock.mockResolvedValueOnce(ok(reply));
+    const file = new Blob(['Station Code,Location\n'], { type: 'text/csv' });
+    await expect(backend.importTable(file, 'mpcb')).resolves.toEqual(reply);
+    const [url, init] = fetchMock.mock.calls[0];
+    expect(String(url)).toBe('http://hub.local:8080/api/import?label=mpcb');
+    expect(init?.method).toBe('POST');
+    expect(init?.body).toBe(file);
+    expect(init?.headers).toMatchObject({ 'content-type': 'text/csv', authorization: `Bearer ${token.value}` });
+  });
+
+  it('rejects a refused import verbatim, a 413 as too_large, a network failure as network', async () => {
+    const { backend, fetchMock } = setup();
+    const file = new Blob(['x']);
+    fetchMock.mockResolvedValueOnce(err(400, 'bad_request', 'not a CSV table: a PDF document; export the station table to CSV first'));
+    await expect(backend.importTable(file, 'mpcb')).rejects.toMatchObject({
+      kind: 'bad_request',
+      status: 400,
+      message: 'not a CSV table: a PDF document; export the station table to CSV first',
+    });
+    expect(fetchMock.mock.calls[0][1]?.headers).toMatchObject({ 'content-type': 'application/octet-stream' });
+    fetchMock.mockResolvedValueOnce(new Response('length limit exceeded', { status: 413 }));
+    await expect(backend.importTable(file, 'mpcb')).rejects.toMatchObject({ kind: 'too_large', status: 413 });
+    fetchMock.mockRejectedValueOnce(new TypeError('Failed to fetch'));
+    await expect(backend.importTable(file, 'mpcb')).rejects.toMatchObject({ kind: 'network', message: 'Failed to fetch' });
+  });
+});
+
+describe('station_profile and backfill_progress frames', () => {
+  it('accepts station_profile with a string id and profile (station summary optional)', () => {
+    const f = { type: 'station_profile', station_id: 'apacpwq', profile: 'cpcb.dbu.C', station: { id: 'apacpwq', profile: 'cpcb.dbu.C' } };
+    expect(parseFrame(JSON.stringify(f))).toEqual(f);
+    expect(parseFrame(JSON.stringify({ ...f, station: null }))?.type).toBe('station_profile');
+    expect(parseFrame(JSON.stringify({ ...f, station: 'x' }))).toBeNull();
+    expect(parseFrame(JSON.stringify({ ...f, profile: 3 }))).toBeNull();
+    expect(parseFrame(JSON.stringify({ type: 'station_profile', profile: 'cpcb.dbu.C' }))).toBeNull();
+  });
+
+  it('accepts backfill_progress with a job and counts', () => {
+    const f = {
+      type: 'backfill_progress',
+      station_id: 'UT67',
+      job: 'cpcb-UT67-2024-07-01-2024-07-31-DO_EC',
+      done: 1,
+      total: 2,
+      resumed: 0,
+      readings: 3,
+      new: 3,
+      current: 'EC',
+      finished: false,
+      failed_chunks: [],
+      absent: [],
+    };
+    expect(parseFrame(JSON.stringify(f))).toEqual(f);
+    expect(parseFrame(JSON.stringify({ ...f, job: null }))).toBeNull();
+    expect(parseFrame(JSON.stringify({ ...f, done: '1' }))).toBeNull();
+  });
+
+  it('delivers both to subscribers over the socket', () => {
+    const { got, last } = setup();
+    last().open();
+    last().frame({ type: 'station_profile', station_id: 'a', profile: 'cpcb.dbu.B', station: null });
+    last().frame({ type: 'backfill_progress', station_id: 'a', job: 'openmeteo-a-2024-01-01-2024-01-31', done: 1, total: 1, finished: true });
+    last().frame({ type: 'backfill_progress', station_id: 'a' });
+    expect(got.map((m) => m.type)).toEqual(['resync', 'station_profile', 'backfill_progress']);
   });
 });

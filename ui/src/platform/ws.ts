@@ -18,14 +18,19 @@ import type {
   AreaKind,
   AreaSummary,
   Backend,
+  BackfillProgress,
+  BackfillRequest,
+  BackfillStarted,
   CatalogueQuery,
   CatalogueReply,
   ComprehensiveReply,
   ConnectionState,
   ConnectorHealth,
+  CriteriaProfile,
   ForecastReply,
   HealthReply,
   HubMessage,
+  ImportReply,
   MessageHandler,
   PairReply,
   PairStart,
@@ -106,6 +111,15 @@ export function asMessage(v: unknown): HubMessage | null {
     const p = v as { forecast?: unknown; forecasts?: unknown; predictions?: unknown };
     if (!isObj(p.forecast) && !Array.isArray(p.forecasts) && !isObj(p.predictions)) return null;
   }
+  if (type === 'station_profile') {
+    const p = v as { station_id?: unknown; profile?: unknown; station?: unknown };
+    if (typeof p.station_id !== 'string' || typeof p.profile !== 'string') return null;
+    if (p.station !== undefined && p.station !== null && !isObj(p.station)) return null;
+  }
+  if (type === 'backfill_progress') {
+    const p = v as { job?: unknown; done?: unknown; total?: unknown };
+    if (typeof p.job !== 'string' || typeof p.done !== 'number' || typeof p.total !== 'number') return null;
+  }
   return v as HubMessage;
 }
 
@@ -119,6 +133,14 @@ export function catalogueSearch(query: CatalogueQuery): string {
   if (typeof query.limit === 'number' && Number.isFinite(query.limit)) q.set('limit', String(Math.max(0, Math.floor(query.limit))));
   const s = q.toString();
   return s ? `?${s}` : '';
+}
+
+/** `POST /api/backfill` body: `parameters` only for CPCB and only when some are named. */
+export function backfillBody(job: BackfillRequest): BackfillRequest {
+  const body: BackfillRequest = { source: job.source, station: job.station, from: job.from, to: job.to };
+  const codes = (job.parameters ?? []).map((c) => c.trim()).filter(Boolean);
+  if (job.source === 'cpcb' && codes.length) body.parameters = codes;
+  return body;
 }
 
 export interface WsBackend extends Backend {
@@ -265,6 +287,26 @@ export function createWsBackend(opts: WsOptions): WsBackend {
     return readJson<T>(res, path);
   }
 
+  /** POSTs `body` as it is (a file), with `content-type`; errors as in `request` (413 = too large). */
+  async function postRaw<T>(path: string, body: Blob, contentType: string): Promise<T> {
+    let res: Response;
+    try {
+      res = await doFetch(new URL(path, opts.origin).toString(), { method: 'POST', headers: headers({ 'content-type': contentType }), body });
+    } catch (e) {
+      throw new RpcError('network', e instanceof Error ? e.message : String(e));
+    }
+    if (!res.ok) {
+      let err: RpcError;
+      try {
+        err = toRpcError(await res.json(), res.status);
+      } catch {
+        err = new RpcError(res.status === 413 ? 'too_large' : 'http', `${path}: HTTP ${res.status}`, res.status);
+      }
+      throw err;
+    }
+    return readJson<T>(res, path);
+  }
+
   /** Sends `body` as JSON (see `request`). */
   const postJson = <T>(path: string, body: unknown) => request<T>(path, 'POST', body);
   /** GET (see `request`). */
@@ -322,6 +364,12 @@ export function createWsBackend(opts: WsOptions): WsBackend {
     pair: (code, name) => postJson<PairReply>('/api/pair', { code, name }),
     listDevices: () => getJsonChecked<PairedDevice[]>('/api/devices'),
     revokeDevice: (id) => request<{ revoked: number }>(`/api/devices/${encodeURIComponent(String(id))}`, 'DELETE'),
+    listProfiles: () => getJsonChecked<CriteriaProfile[]>('/api/profiles'),
+    setStationProfile: (id, profile) => postJson<Station>(`/api/stations/${encodeURIComponent(id)}/profile`, { profile }),
+    startBackfill: (job) => postJson<BackfillStarted>('/api/backfill', backfillBody(job)),
+    backfillJobs: () => getJsonChecked<BackfillProgress[]>('/api/backfill'),
+    importTable: (file, label) =>
+      postRaw<ImportReply>(`/api/import?${new URLSearchParams({ label })}`, file, file.type || 'application/octet-stream'),
     subscribe(handler) {
       handlers.add(handler);
       ensureStarted();
