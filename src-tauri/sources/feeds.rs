@@ -522,6 +522,9 @@ pub fn spawn_all(
         core.sources.set_config(sc.clone());
         let mut health = Health::new(sc.id, sc.label, &sc.base_url, sc.enabled);
         health.insecure_tls = sc.http.insecure_tls;
+        // Shown for connectors that are off too: what turning one on would do.
+        health.interval_s = sc.schedule.interval.as_secs_f64();
+        health.stale_after_s = sc.schedule.stale_after.as_secs_f64();
         if !sc.enabled {
             core.sources.insert(health);
             continue;
