@@ -878,6 +878,28 @@ try {
       if (!modelText.includes(api.model_version) || !modelText.includes(api.backend)) throw new Error(`model line "${modelText.trim()}"`);
       compared = 'values, model version and backend match the API';
     }
+    // "How past forecasts did": n per horizon like GET …/forecast/verification (loaded apart from the chart).
+    const verifyPath = `${base}/api/stations/${encodeURIComponent(FORECAST_STATION)}/forecast/verification?parameter=${encodeURIComponent(param)}`;
+    const verify = panel.getByTestId('forecast-verification');
+    await verify.waitFor({ state: 'visible', timeout: 10_000 });
+    await page.waitForFunction(
+      (p) => document.querySelector(`[data-testid=forecast-panel][data-parameter="${p}"] [data-testid=forecast-verification]`)?.getAttribute('data-state') === 'ok',
+      param,
+      { timeout: 10_000 },
+    );
+    const uiN = {};
+    for (const h of [7, 30, 90]) uiN[h] = Number(await verify.getByTestId(`verification-h${h}`).getAttribute('data-n'));
+    const uiTotal = Number(await verify.getAttribute('data-verified'));
+    const apiN = (v) => Object.fromEntries([7, 30, 90].map((h) => [h, (v.horizons ?? []).find((x) => x.horizon === h)?.n ?? 0]));
+    const same = (a) => [7, 30, 90].every((h) => a[h] === uiN[h]);
+    let vApi = apiN(await getJson(verifyPath));
+    // A forecast may reach its target day between the panel's request and ours: one more read.
+    if (!same(vApi)) vApi = apiN(await getJson(verifyPath));
+    if (!same(vApi)) throw new Error(`verification n 7/30/90: UI ${uiN[7]}/${uiN[30]}/${uiN[90]} ≠ API ${vApi[7]}/${vApi[30]}/${vApi[90]}`);
+    if (uiTotal !== uiN[7] + uiN[30] + uiN[90]) throw new Error(`data-verified ${uiTotal} ≠ sum of n`);
+    const verifyText = (await verify.textContent()) ?? '';
+    if (uiTotal === 0 && !/No forecast has reached its target day yet/.test(verifyText)) throw new Error(`no verified forecast, but the block reads "${verifyText.trim().slice(0, 120)}"`);
+    const verified = `verified n ${uiN[7]}/${uiN[30]}/${uiN[90]} like the API`;
     // Horizon selector: default 30 days; arrow keys move it (native radio group); a click selects.
     const horizon = () => chart.getAttribute('data-horizon');
     const waitHorizon = (h) =>
@@ -893,7 +915,7 @@ try {
     await page.waitForTimeout(300);
     await shot('station-forecast-light.png');
     await withTheme('dark', () => shot('station-forecast-dark.png'));
-    return `${param}: ${observed} observed days; P50 ${vals[7].p50} / ${vals[30].p50} / ${vals[90].p50} at 7/30/90 d (${compared}); horizon 30 → 90 (key) → 7 → 30`;
+    return `${param}: ${observed} observed days; P50 ${vals[7].p50} / ${vals[30].p50} / ${vals[90].p50} at 7/30/90 d (${compared}); ${verified}; horizon 30 → 90 (key) → 7 → 30`;
   });
 
   await step(`trend and anomalies for ${FORECAST_STATION}`, async () => {

@@ -19,6 +19,7 @@ import type {
   ConnectionState,
   CriteriaProfile,
   ForecastReply,
+  ForecastVerificationReply,
   HealthReply,
   ImportReply,
   MessageHandler,
@@ -70,6 +71,8 @@ export const rpc = {
   assignAlert: (id: number | string, assignee: string | null, by: string): Promise<Alarm> =>
     backend().then((b) => b.assignAlert(id, assignee, by)),
   stationForecast: (id: string, parameter: string): Promise<ForecastReply> => backend().then((b) => b.stationForecast(id, parameter)),
+  forecastVerification: (id: string, parameter: string): Promise<ForecastVerificationReply> =>
+    backend().then((b) => b.forecastVerification(id, parameter)),
   stationTrend: (id: string, parameter: string, from?: string, to?: string): Promise<TrendReply> =>
     backend().then((b) => b.stationTrend(id, parameter, from, to)),
   stationAnomalies: (id: string, parameter: string, from?: string, to?: string): Promise<AnomaliesReply> =>

@@ -76,6 +76,18 @@ describe('Tauri backend', () => {
     ]);
   });
 
+  it('maps forecastVerification to forecast_verification {stationId, parameter}', async () => {
+    const b = createTauriBackend(observable<ConnectionState>('connecting'));
+    const reply = { station_id: 'apacpwq', parameter: 'temperature', unit: '°C', forecasts_stored: 0, horizons: [], note: 'no stored forecast yet' };
+    invoke.mockResolvedValueOnce(reply);
+    await expect(b.forecastVerification('apacpwq', 'temperature')).resolves.toEqual(reply);
+    expect(invoke.mock.calls).toEqual([['forecast_verification', { stationId: 'apacpwq', parameter: 'temperature' }]]);
+    invoke.mockRejectedValueOnce({ kind: 'not_found', message: 'unknown station x' });
+    await expect(b.forecastVerification('x', 'ph')).rejects.toMatchObject({ name: 'RpcError', kind: 'not_found', message: 'unknown station x' });
+    invoke.mockRejectedValueOnce({ error: { kind: 'bad_request', message: 'no model' } });
+    await expect(b.forecastVerification('x', 'ph')).rejects.toMatchObject({ name: 'RpcError', kind: 'bad_request' });
+  });
+
   it('maps stationSeries to station_series {stationId, parameter, from, to, resolution}', async () => {
     const b = createTauriBackend(observable<ConnectionState>('connecting'));
     invoke.mockResolvedValue({ points: [] });

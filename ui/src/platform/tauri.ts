@@ -15,6 +15,7 @@ import type {
   ConnectorHealth,
   CriteriaProfile,
   ForecastReply,
+  ForecastVerificationReply,
   HealthReply,
   MessageHandler,
   PairStart,
@@ -91,6 +92,7 @@ export function createTauriBackend(state: Writable<ConnectionState>): Backend {
     assignAlert: (id, assignee, by) =>
       call<Alarm>('assign_alert', { id: Number(id), assignee: assignee && assignee.trim() ? assignee.trim() : null, by: orNull(by) }),
     stationForecast: (id, parameter) => call<ForecastReply>('station_forecast', stationArgs(id, parameter)),
+    forecastVerification: (id, parameter) => call<ForecastVerificationReply>('forecast_verification', { stationId: id, parameter }),
     stationTrend: (id, parameter, from, to) =>
       call<TrendReply>('station_trend', { stationId: id, parameter, from: from || null, to: to || null }),
     stationAnomalies: (id, parameter, from, to) =>

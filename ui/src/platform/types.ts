@@ -236,6 +236,42 @@ export interface ForecastReply {
   points: ForecastPoint[];
 }
 
+/** One verified forecast: the quantiles issued `horizon` days before `date` and what was observed that day. */
+export interface VerificationCase {
+  /** Target day, `YYYY-MM-DD`. */
+  date: string;
+  observed: number | null;
+  p10: number | null;
+  p50: number | null;
+  p90: number | null;
+}
+
+/** How the stored forecasts of one horizon did against the observed daily means. */
+export interface VerificationHorizon {
+  horizon: number;
+  /** Forecasts of this horizon whose target day has been observed. */
+  n: number;
+  /** Mean absolute error of P50, in the parameter's unit (null while `n` is 0). */
+  mae: number | null;
+  /** Share of observed values inside P10–P90 (0..1). */
+  coverage_p10_p90: number | null;
+  /** The model's P10–P90 coverage on held-out sites (0..1), for comparison. */
+  coverage_heldout: number | null;
+  /** Up to 10 cases, newest first. */
+  recent: VerificationCase[];
+}
+
+/** `GET /api/stations/{id}/forecast/verification?parameter=P` (Tauri `forecast_verification`). */
+export interface ForecastVerificationReply {
+  station_id: string;
+  parameter: string;
+  unit: string;
+  forecasts_stored: number;
+  /** Empty (with `note`) when nothing is stored yet. */
+  horizons: VerificationHorizon[];
+  note?: string;
+}
+
 export type TrendKind = 'increasing' | 'decreasing' | 'no_trend' | 'insufficient_data';
 
 /** `GET /api/stations/{id}/trend` (PROTOCOL §1.4a). */
@@ -656,6 +692,8 @@ export interface Backend {
   /** Assigns an active alarm (`null` clears the assignee). */
   assignAlert(id: number | string, assignee: string | null, by: string): Promise<Alarm>;
   stationForecast(id: string, parameter: string): Promise<ForecastReply>;
+  /** How the station's stored forecasts of `parameter` did (n, MAE, P10–P90 coverage per horizon; 400/404 like the forecast). */
+  forecastVerification(id: string, parameter: string): Promise<ForecastVerificationReply>;
   stationTrend(id: string, parameter: string, from?: string, to?: string): Promise<TrendReply>;
   stationAnomalies(id: string, parameter: string, from?: string, to?: string): Promise<AnomaliesReply>;
   health(): Promise<HealthReply>;

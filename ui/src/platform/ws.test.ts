@@ -376,6 +376,37 @@ describe('analysis and health REST calls', () => {
   });
 });
 
+describe('forecast verification REST call', () => {
+  it('GETs /api/stations/{id}/forecast/verification?parameter=P and passes the reply through', async () => {
+    const { backend, fetchMock } = setup();
+    const reply = {
+      station_id: 'MH/1',
+      parameter: 'dissolved_oxygen',
+      unit: 'mg/L',
+      forecasts_stored: 3,
+      horizons: [{ horizon: 7, n: 2, mae: 1.75, coverage_p10_p90: 0.5, coverage_heldout: 0.78, recent: [{ date: '2026-11-25', observed: 3, p10: 5, p50: 6, p90: 7 }] }],
+    };
+    fetchMock.mockImplementation(async () => new Response(JSON.stringify(reply), { status: 200 }));
+    await expect(backend.forecastVerification('MH/1', 'dissolved_oxygen')).resolves.toEqual(reply);
+    expect(fetchMock.mock.calls.map((c) => String(c[0]))).toEqual([
+      'http://hub.local:8080/api/stations/MH%2F1/forecast/verification?parameter=dissolved_oxygen',
+    ]);
+  });
+
+  it('rejects 404 and 400 like the forecast endpoint', async () => {
+    const { backend, fetchMock } = setup();
+    fetchMock.mockResolvedValueOnce(new Response('{"kind":"not_found","message":"unknown station x"}', { status: 404 }));
+    const nf = await backend.forecastVerification('x', 'temperature').catch((e: unknown) => e);
+    expect(nf).toBeInstanceOf(RpcError);
+    expect(nf).toMatchObject({ kind: 'not_found', status: 404, message: 'unknown station x' });
+    expect(isNotFound(nf)).toBe(true);
+    fetchMock.mockResolvedValueOnce(new Response('{"error":{"kind":"bad_request","message":"no model for `ph`"}}', { status: 400 }));
+    const bad = await backend.forecastVerification('apacpwq', 'ph').catch((e: unknown) => e);
+    expect(bad).toMatchObject({ kind: 'bad_request', status: 400 });
+    expect(isBadRequest(bad)).toBe(true);
+  });
+});
+
 describe('series REST call', () => {
   it('GETs /api/stations/{id}/series with parameter, window and resolution (default auto)', async () => {
     const { backend, fetchMock } = setup();

@@ -28,6 +28,7 @@ import type {
   ConnectorHealth,
   CriteriaProfile,
   ForecastReply,
+  ForecastVerificationReply,
   HealthReply,
   HubMessage,
   ImportReply,
@@ -350,6 +351,7 @@ export function createWsBackend(opts: WsOptions): WsBackend {
       return getJsonChecked<SeriesReply>(`/api/stations/${encodeURIComponent(id)}/series?${q}`);
     },
     stationForecast: (id, parameter) => getJsonChecked<ForecastReply>(analysisPath(id, 'forecast', parameter)),
+    forecastVerification: (id, parameter) => getJsonChecked<ForecastVerificationReply>(analysisPath(id, 'forecast/verification', parameter)),
     stationTrend: (id, parameter, from, to) => getJsonChecked<TrendReply>(analysisPath(id, 'trend', parameter, from, to)),
     stationAnomalies: (id, parameter, from, to) => getJsonChecked<AnomaliesReply>(analysisPath(id, 'anomalies', parameter, from, to)),
     health: () => getJsonChecked<HealthReply>('/health'),
