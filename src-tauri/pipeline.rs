@@ -623,6 +623,14 @@ impl Core {
         Value::Array(self.live().stations().map(|s| s.summary_json()).collect())
     }
 
+    /// Every located station: (id, (lat, lon)), without building its JSON.
+    pub fn station_locations(&self) -> Vec<(String, (f64, f64))> {
+        self.live()
+            .stations()
+            .filter_map(|s| Some((s.key.id.clone(), s.location?)))
+            .collect()
+    }
+
     pub fn station_json(&self, raw_id: &str) -> Option<Value> {
         self.live().resolve(raw_id).map(|s| s.summary_json())
     }

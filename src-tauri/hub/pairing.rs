@@ -79,17 +79,13 @@ impl Caller {
     }
 }
 
-struct Code {
-    expires: Instant,
-    expires_at: DateTime<Utc>,
-}
-
 pub struct Pairing {
     store: Store,
     trust_loopback: bool,
     /// SHA-256 (hex) of live tokens → (device id, name).
     tokens: Mutex<HashMap<String, (i64, String)>>,
-    codes: Mutex<HashMap<String, Code>>,
+    /// Outstanding codes and when each expires.
+    codes: Mutex<HashMap<String, Instant>>,
     failures: Mutex<VecDeque<Instant>>,
 }
 
@@ -162,11 +158,11 @@ impl Pairing {
     pub fn start(&self) -> (String, DateTime<Utc>) {
         let now = Instant::now();
         let mut codes = lock(&self.codes);
-        codes.retain(|_, c| c.expires > now);
+        codes.retain(|_, expires| *expires > now);
         while codes.len() >= MAX_CODES {
             let oldest = codes
                 .iter()
-                .min_by_key(|(_, c)| c.expires)
+                .min_by_key(|(_, expires)| **expires)
                 .map(|(k, _)| k.clone());
             match oldest {
                 Some(k) => codes.remove(&k),
@@ -180,13 +176,7 @@ impl Pairing {
             }
         };
         let expires_at = Utc::now() + chrono::Duration::from_std(CODE_TTL).unwrap_or_default();
-        codes.insert(
-            code.clone(),
-            Code {
-                expires: now + CODE_TTL,
-                expires_at,
-            },
-        );
+        codes.insert(code.clone(), now + CODE_TTL);
         (code, expires_at)
     }
 
@@ -212,7 +202,7 @@ impl Pairing {
         let valid = {
             let mut codes = lock(&self.codes);
             // A presented code is used up, whether it was still valid or had expired.
-            matches!(codes.remove(code.trim()), Some(c) if c.expires > now)
+            matches!(codes.remove(code.trim()), Some(expires) if expires > now)
         };
         if !valid {
             lock(&self.failures).push_back(now);
@@ -273,11 +263,6 @@ impl Pairing {
             "qr_svg": links.first().and_then(|l| qr_svg(l)),
             "hint": hint,
         })
-    }
-
-    /// When the code expires, if it is outstanding.
-    pub fn code_expiry(&self, code: &str) -> Option<DateTime<Utc>> {
-        lock(&self.codes).get(code).map(|c| c.expires_at)
     }
 }
 

@@ -351,7 +351,7 @@ pub async fn import_file(
     let now = Utc::now();
     for s in &report.stations {
         // A station the hub already knows keeps its name and source; the table only adds data.
-        if core.station_json(&s.id).is_some() {
+        if core.resolve(&s.id).is_some() {
             continue;
         }
         if let Some(key) = crate::model::StationKey::normalise(&s.id) {

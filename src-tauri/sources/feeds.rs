@@ -434,23 +434,10 @@ impl OpenMeteo {
 
     /// (station id, (lat, lon)) of the stations to poll.
     fn points(&self) -> Vec<(String, (f64, f64))> {
-        let all = self.core.stations_json();
-        all.as_array()
+        self.core
+            .station_locations()
             .into_iter()
-            .flatten()
-            .filter_map(|s| {
-                let id = s["id"].as_str()?.to_string();
-                if !self.stations.is_empty() && !self.stations.contains(&id) {
-                    return None;
-                }
-                Some((
-                    id,
-                    (
-                        s["location"]["lat"].as_f64()?,
-                        s["location"]["lon"].as_f64()?,
-                    ),
-                ))
-            })
+            .filter(|(id, _)| self.stations.is_empty() || self.stations.contains(id))
             .take(MAX_POINTS)
             .collect()
     }

@@ -43,8 +43,6 @@ pub enum SourceError {
     NotAuthorised(String),
     #[error("storage: {0}")]
     Store(#[from] StoreError),
-    #[error("{0}")]
-    Config(String),
 }
 
 impl SourceError {
@@ -444,11 +442,6 @@ impl Registry {
 
     pub fn to_json(&self, now: DateTime<Utc>) -> Value {
         serde_json::to_value(self.snapshot(now)).unwrap_or_else(|_| json!([]))
-    }
-
-    /// The label of a connector by provenance prefix, for display.
-    pub fn get(&self, id: &str) -> Option<Health> {
-        self.lock().get(id).cloned()
     }
 }
 
