@@ -5,8 +5,9 @@ import { svelte } from '@sveltejs/vite-plugin-svelte';
 // `tauri://localhost` (embedded) and `http://<hub>:<port>/` (served by the hub).
 const hub = process.env.HUB_URL;
 
-// The hub refuses acting requests (POST …) whose Origin is not the hub itself; through this proxy the
-// page's origin is the dev/preview server's, so proxied requests present the hub's own origin.
+// The hub never trusts a page from another origin as its own machine (such a page acts only with a
+// device token); through this proxy the page's origin is the dev/preview server's, so proxied requests
+// present the hub's own origin and the dev page is trusted like the page the hub serves.
 const toHub = (target: string) => ({
   target,
   changeOrigin: true,

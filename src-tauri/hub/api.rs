@@ -395,14 +395,15 @@ pub fn bearer(headers: &axum::http::HeaderMap, query: Option<&str>) -> Option<St
         })
 }
 
-/// Whether the request's `Origin` (if any) names the host it was sent to. Browsers always
-/// send one on cross-site POSTs; other clients (curl, the app's own fetches) may send none.
+/// Whether the request's `Origin` (if any) names the host it was sent to. Browsers send one on
+/// cross-origin requests (and WebSocket handshakes); other clients (curl, scripts, the app's own
+/// same-origin fetches) may send none, which counts as same-origin.
 fn same_origin(headers: &axum::http::HeaderMap) -> bool {
     let Some(origin) = headers
         .get(axum::http::header::ORIGIN)
         .and_then(|v| v.to_str().ok())
     else {
-        return true;
+        return headers.get(axum::http::header::ORIGIN).is_none();
     };
     let host = headers
         .get(axum::http::header::HOST)
@@ -415,6 +416,25 @@ fn same_origin(headers: &axum::http::HeaderMap) -> bool {
     !host.is_empty() && origin_host.eq_ignore_ascii_case(host)
 }
 
+/// Cross-origin access for pages served elsewhere: the app window (`tauri://localhost`,
+/// `http(s)://tauri.localhost`) and another hub's dashboard pointed at this hub. Any origin is
+/// mirrored because the guard, not CORS, decides who may act: reads are open anyway, and a
+/// foreign page acts only with a device token it sends itself (never cookies, never loopback
+/// trust). Private Network Access is not granted, so Chromium still keeps public web sites
+/// away from a LAN hub.
+pub fn cors() -> tower_http::cors::CorsLayer {
+    use axum::http::{Method, header};
+    tower_http::cors::CorsLayer::new()
+        .allow_origin(tower_http::cors::AllowOrigin::mirror_request())
+        .allow_methods([Method::GET, Method::HEAD, Method::POST, Method::DELETE])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT])
+        .expose_headers([header::CONTENT_TYPE, header::CONTENT_LENGTH])
+        .max_age(std::time::Duration::from_secs(600))
+}
+
+const UNPAIRED: &str = "pair this device first (a code from Settings → Pair a device on the hub's screen, then POST /api/pair), or send Authorization: Bearer <token>";
+const UNPAIRED_FOREIGN: &str = "this page comes from another origin, which is never trusted as this machine: pair this device first (a code from Settings → Pair a device on the hub's screen, then POST /api/pair) and send Authorization: Bearer <token>";
+
 /// Every request passes here: reads are open; anything that changes state (any method other
 /// than GET/HEAD, except the pairing exchange itself) needs a trusted caller. The caller is
 /// attached to the request for handlers that record who acted.
@@ -425,25 +445,19 @@ pub async fn guard(
     next: axum::middleware::Next,
 ) -> Response {
     let token = bearer(req.headers(), req.uri().query());
-    let caller = s.pairing.caller(Some(peer), token.as_deref()).await;
+    // A page from another origin is never "this machine": its browser may well run on the
+    // hub's computer, and trusting loopback there would let any web site act through it
+    // (CSRF, cross-site WebSocket). It may act only with a device token, which a browser never
+    // attaches on its own. The WebSocket keeps these credentials for its alarm actions.
+    let foreign = !same_origin(req.headers());
+    let peer = (!foreign).then_some(peer);
+    let caller = s.pairing.caller(peer, token.as_deref()).await;
     let reading = matches!(
         *req.method(),
         axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS
     );
-    // A page from another site must not act through a trusted browser (cross-site POSTs
-    // carry an Origin that is not this hub).
-    if !reading && !same_origin(req.headers()) {
-        return (
-            StatusCode::FORBIDDEN,
-            Json(json!({
-                "kind": "forbidden",
-                "message": "cross-site request refused: the Origin is not this hub",
-            })),
-        )
-            .into_response();
-    }
     req.extensions_mut().insert(super::pairing::Credentials {
-        peer: Some(peer),
+        peer,
         token: token.clone(),
     });
     if !reading && req.uri().path() != "/api/pair" && !caller.trusted() {
@@ -451,7 +465,7 @@ pub async fn guard(
             StatusCode::UNAUTHORIZED,
             Json(json!({
                 "kind": "unauthorized",
-                "message": "pair this device first (a code from Settings → Pair a device on the hub's screen, then POST /api/pair), or send Authorization: Bearer <token>",
+                "message": if foreign { UNPAIRED_FOREIGN } else { UNPAIRED },
             })),
         )
             .into_response();
@@ -613,4 +627,42 @@ pub async fn forecast_verification(
 ) -> Result<Json<Value>, CommandError> {
     let parameter = q.required_parameter()?;
     s.core.verification_json(&id, &parameter).await.map(Json)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_origin;
+    use axum::http::{HeaderMap, HeaderValue, header};
+
+    fn headers(origin: Option<HeaderValue>) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(header::HOST, HeaderValue::from_static("127.0.0.1:8080"));
+        if let Some(o) = origin {
+            h.insert(header::ORIGIN, o);
+        }
+        h
+    }
+
+    #[test]
+    fn only_this_hub_or_no_origin_is_same_origin() {
+        assert!(same_origin(&headers(None)));
+        assert!(same_origin(&headers(Some(HeaderValue::from_static(
+            "http://127.0.0.1:8080"
+        )))));
+        for foreign in [
+            "http://localhost:8080",
+            "http://127.0.0.1:8081",
+            "tauri://localhost",
+            "http://tauri.localhost",
+            "null",
+        ] {
+            assert!(
+                !same_origin(&headers(Some(HeaderValue::from_static(foreign)))),
+                "{foreign}"
+            );
+        }
+        // An Origin that is not text is not "no Origin".
+        let odd = HeaderValue::from_bytes(b"http://\xff:8080").unwrap();
+        assert!(!same_origin(&headers(Some(odd))));
+    }
 }

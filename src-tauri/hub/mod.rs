@@ -101,6 +101,9 @@ pub fn router(state: HubState) -> Router {
             state.clone(),
             api::guard,
         ))
+        // Outside the guard: preflights are answered here, and the guard's refusals carry the
+        // CORS headers, so a page from another origin can read why it was refused.
+        .layer(api::cors())
         .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state)
 }

@@ -7,6 +7,7 @@
 //!   (data.gov.in OGD), [`cwc`] (flood forecasting system), [`imd`], [`openmeteo`].
 //! - [`catalogue`]: the India station catalogue from the CPCB NWMP list; [`nwmp`]: NWMP / MPCB
 //!   station-table file import.
+//! - [`satellite`]: Sentinel-2 STAC search, COG range reader, UTM and water-quality algorithms.
 
 pub mod backfill;
 pub mod catalogue;
@@ -20,5 +21,6 @@ pub mod lenient;
 pub mod nwmp;
 pub mod openmeteo;
 pub mod runner;
+pub mod satellite;
 pub mod settings;
 pub mod types;

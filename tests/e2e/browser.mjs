@@ -772,8 +772,9 @@ try {
       await ok.waitFor({ state: 'visible', timeout: 10_000 });
       const okText = ((await ok.textContent()) ?? '').replace(/\s+/g, ' ').trim();
       if (!okText.includes('This device can now acknowledge alarms as e2e tablet')) throw new Error(`success reads "${okText}"`);
-      token = await p2.evaluate(() => localStorage.getItem('purehealth.deviceToken'));
-      if (!/^[0-9a-f]{64}$/.test(token ?? '')) throw new Error(`localStorage purehealth.deviceToken = ${JSON.stringify(token)}`);
+      // Tokens are kept per hub origin (a token for this hub is never sent to another one).
+      token = await p2.evaluate(() => JSON.parse(localStorage.getItem('purehealth.deviceTokens') ?? '{}')[window.location.origin] ?? null);
+      if (!/^[0-9a-f]{64}$/.test(token ?? '')) throw new Error(`localStorage purehealth.deviceTokens[origin] = ${JSON.stringify(token)}`);
       await p2.waitForFunction(() => document.querySelector('[data-testid=pair-indicator]')?.getAttribute('data-state') === 'paired', null, { timeout: 10_000 });
       const indicator = ((await p2.getByTestId('pair-indicator').textContent()) ?? '').trim();
       if (indicator !== 'Paired as e2e tablet') throw new Error(`header indicator "${indicator}"`);
@@ -832,6 +833,140 @@ try {
   } else {
     console.log('SKIP new critical alarm banner (set E2E_BROKER_PORT and install mosquitto_pub to publish a reading)');
   }
+
+  // Hub address (Settings → Hub & devices): a page from this hub connects to "another" hub. The same
+  // hub under another name (localhost vs 127.0.0.1) is another origin, so this runs cross-origin (CORS)
+  // and the hub must not trust the page as this machine even though it is loopback: read-only until
+  // the page pairs with a code; then it acts with its own token for that hub only; then back.
+  await step('hub address: another origin of this hub (CORS), live data, read-only until paired, pair, act, back', async () => {
+    const own = new URL(base);
+    const other = `http://${own.hostname === 'localhost' ? '127.0.0.1' : 'localhost'}:${own.port}`;
+    const ctx3 = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    const p3 = await ctx3.newPage();
+    const sockets = [];
+    const apiHosts = new Set();
+    p3.on('websocket', (w) => sockets.push(w.url()));
+    p3.on('request', (r) => {
+      if (r.url().includes('/api/')) apiHosts.add(new URL(r.url()).origin);
+    });
+    const errors = [];
+    p3.on('pageerror', (e) => errors.push(String(e)));
+    let deviceId = null;
+    try {
+      await p3.goto(`${base}/#/`, { waitUntil: 'domcontentloaded', timeout: 15_000 });
+      await p3.locator('[data-testid=station-row]').first().waitFor({ state: 'visible', timeout: 15_000 });
+      const panelOpen = async () => {
+        if ((await p3.getByTestId('settings-pairing').getAttribute('open')) === null) await p3.getByTestId('settings-pairing-toggle').click();
+        await p3.getByTestId('hub-settings').waitFor({ state: 'visible', timeout: 5_000 });
+      };
+      await panelOpen();
+      // Garbage is refused with what is wrong, and nothing changes.
+      await p3.getByTestId('hub-address-input').fill(`${own.hostname}:99999`);
+      await p3.getByTestId('hub-connect').click();
+      const invalid = p3.getByTestId('hub-invalid');
+      await invalid.waitFor({ state: 'visible', timeout: 2_000 });
+      if ((await invalid.getAttribute('data-problem')) !== 'port') throw new Error(`hub-invalid data-problem=${await invalid.getAttribute('data-problem')}`);
+      // Typed without a scheme: normalised to http://…, tested (GET /health), then switched to.
+      await p3.getByTestId('hub-address-input').fill(`${new URL(other).host}/#/ignored`);
+      await p3.getByTestId('hub-connect').click();
+      const test = p3.locator('[data-testid=hub-test][data-state=ok]');
+      await test.waitFor({ state: 'visible', timeout: 10_000 });
+      const testText = ((await test.textContent()) ?? '').replace(/\s+/g, ' ').trim();
+      if ((await test.getAttribute('data-origin')) !== other) throw new Error(`tested ${await test.getAttribute('data-origin')}, expected ${other}`);
+      await p3.waitForFunction((o) => document.querySelector('[data-testid=hub-current]')?.getAttribute('data-hub') === o, other, { timeout: 5_000 });
+      const chip = ((await p3.getByTestId('hub-indicator').textContent()) ?? '').trim();
+      if (chip !== `Hub: ${new URL(other).host}`) throw new Error(`hub-indicator reads "${chip}"`);
+      if ((await p3.evaluate(() => localStorage.getItem('purehealth.hubAddress'))) !== other) throw new Error('hub address not persisted');
+      // Live data from the other origin: the WebSocket goes there, rows fill and a live update arrives.
+      await p3.waitForFunction(() => document.querySelector('[data-testid=conn-state]')?.textContent?.trim() === 'live', null, { timeout: 15_000 });
+      await p3.waitForFunction(() => [...document.querySelectorAll('[data-testid=station-row]')].some((r) => Number(r.getAttribute('data-seq')) > 0), null, {
+        timeout: LIVE_TIMEOUT,
+        polling: 250,
+      });
+      if (!sockets.some((u) => u.startsWith(other.replace('http:', 'ws:')))) throw new Error(`no WebSocket to ${other}: ${JSON.stringify(sockets)}`);
+      if (!apiHosts.has(other)) throw new Error(`no API request went to ${other}: ${JSON.stringify([...apiHosts])}`);
+      // A page from another origin is never "this machine": read-only, although it runs on loopback.
+      await p3.waitForFunction(() => document.querySelector('[data-testid=pair-indicator]')?.getAttribute('data-state') === 'readonly', null, { timeout: 10_000 });
+      await p3.getByTestId('settings-pairing-toggle').click(); // closes it
+      // The choice survives a reload.
+      await p3.reload({ waitUntil: 'domcontentloaded' });
+      await p3.getByTestId('hub-indicator').waitFor({ state: 'visible', timeout: 10_000 });
+      await p3.evaluate(() => (window.location.hash = '#/alarms'));
+      await p3.getByTestId('alarms-view').waitFor({ state: 'visible', timeout: 10_000 });
+      await p3.getByTestId('alarms-readonly').waitFor({ state: 'visible', timeout: 10_000 });
+      await p3.screenshot({ path: path.join(ARTIFACTS, 'hub-remote-readonly-light.png'), fullPage: false });
+
+      // Pair with a code made on the hub's own screen (loopback, same origin: trusted).
+      const start = await page.request.post(`${base}/api/pair/start`, { data: {} });
+      if (!start.ok()) throw new Error(`POST /api/pair/start: HTTP ${start.status()}`);
+      const code = (await start.json()).code;
+      await panelOpen();
+      await p3.getByTestId('hub-pair-form').waitFor({ state: 'visible', timeout: 5_000 });
+      await p3.getByTestId('hub-pair-code').fill(code);
+      await p3.getByTestId('hub-pair-name').fill('e2e remote');
+      await p3.getByTestId('hub-pair-submit').click();
+      await p3.getByTestId('hub-pair-done').waitFor({ state: 'visible', timeout: 10_000 });
+      const devices = await getApi('/api/devices', 'this hub cannot list paired devices');
+      deviceId = devices.filter((d) => d.name === 'e2e remote' && !d.revoked_at).sort((a, b) => b.id - a.id)[0]?.id ?? null;
+      await p3.waitForFunction(() => document.querySelector('[data-testid=pair-indicator]')?.getAttribute('data-state') === 'paired', null, { timeout: 10_000 });
+      const current = ((await p3.getByTestId('hub-current').textContent()) ?? '').replace(/\s+/g, ' ').trim();
+      if (current !== `Connected to ${new URL(other).host} · paired as e2e remote`) throw new Error(`hub-current reads "${current}"`);
+      await p3.screenshot({ path: path.join(ARTIFACTS, 'hub-remote-paired-light.png'), fullPage: false });
+      const tokens = await p3.evaluate(() => JSON.parse(localStorage.getItem('purehealth.deviceTokens') ?? '{}'));
+      if (!/^[0-9a-f]{64}$/.test(tokens[other] ?? '')) throw new Error(`no token for ${other}: ${JSON.stringify(Object.keys(tokens))}`);
+      if (tokens[base]) throw new Error('the token was also stored for the page’s own hub');
+      await p3.getByTestId('settings-pairing-toggle').click(); // closes it
+
+      // Act with that token: acknowledge an open alarm, else assign an acknowledged one.
+      await p3.getByTestId('alarms-readonly').waitFor({ state: 'detached', timeout: 10_000 });
+      await p3.getByTestId('alarms-view').waitFor({ state: 'visible', timeout: 5_000 });
+      await p3.waitForFunction(() => document.querySelector('[data-testid=alarms-view]')?.getAttribute('data-loaded') === 'true', null, { timeout: 10_000 });
+      let acted;
+      const openRow = p3.locator('[data-testid=alarm-row][data-state=open]').first();
+      if ((await openRow.count()) > 0) {
+        const id = await openRow.getAttribute('data-alarm-id');
+        await openRow.getByTestId('alarm-ack').click();
+        await openRow.getByTestId('alarm-confirm').click();
+        await p3.locator(`[data-testid=alarm-row][data-state=open][data-alarm-id="${id}"]`).waitFor({ state: 'detached', timeout: 10_000 });
+        const all = [...(await getJson(`${base}/api/alerts?state=acknowledged`)), ...(await getJson(`${base}/api/alerts?state=resolved`))];
+        const a = all.find((x) => String(x.id) === id);
+        if (a?.acknowledged_by !== 'e2e remote') throw new Error(`alarm ${id}: acknowledged_by ${JSON.stringify(a?.acknowledged_by)}, expected the paired name`);
+        acted = `acknowledged alarm ${id} as "e2e remote"`;
+      } else {
+        await p3.getByTestId('alarms-tab-acknowledged').click();
+        const row = p3.locator('[data-testid=alarm-row]').first();
+        await row.waitFor({ state: 'visible', timeout: 10_000 });
+        const id = await row.getAttribute('data-alarm-id');
+        await row.getByTestId('alarm-assign').click();
+        await row.getByTestId('alarm-assignee-input').fill('e2e-remote-team');
+        await row.getByTestId('alarm-assign-confirm').click();
+        await p3.waitForFunction(
+          (aid) => document.querySelector(`[data-testid=alarm-row][data-alarm-id="${aid}"] [data-testid=alarm-assignee]`)?.getAttribute('data-assignee') === 'e2e-remote-team',
+          id,
+          { timeout: 10_000 },
+        );
+        const a = (await getJson(`${base}/api/alerts?state=acknowledged`)).find((x) => String(x.id) === id);
+        if (a?.assignee !== 'e2e-remote-team') throw new Error(`alarm ${id}: assignee ${JSON.stringify(a?.assignee)}`);
+        acted = `assigned alarm ${id} to e2e-remote-team`;
+      }
+
+      // Back to this device: the page's own hub, same origin, trusted as this machine again.
+      await panelOpen();
+      await p3.getByTestId('hub-reset').click();
+      await p3.waitForFunction(() => document.querySelector('[data-testid=hub-current]')?.getAttribute('data-hub') === '', null, { timeout: 5_000 });
+      if ((await p3.getByTestId('hub-indicator').count()) > 0) throw new Error('hub-indicator still shown');
+      if ((await p3.evaluate(() => localStorage.getItem('purehealth.hubAddress'))) !== null) throw new Error('hub address not cleared');
+      await p3.waitForFunction(() => document.querySelector('[data-testid=conn-state]')?.textContent?.trim() === 'live', null, { timeout: 15_000 });
+      await p3.waitForFunction(() => document.querySelector('[data-testid=hub-current]')?.getAttribute('data-trust') === 'local', null, { timeout: 10_000 });
+      if ((await p3.getByTestId('pair-indicator').count()) > 0) throw new Error('pair-indicator shown on the hub’s own machine');
+      if (!sockets.at(-1)?.startsWith(base.replace('http:', 'ws:'))) throw new Error(`last WebSocket ${sockets.at(-1)}, expected ${base}`);
+      if (errors.length) throw new Error(errors.slice(0, 2).join(' | '));
+      return `${other}: "${testText.slice(0, 70)}…"; read-only, paired, ${acted}; back to ${own.host}`;
+    } finally {
+      await ctx3.close().catch(() => {});
+      if (deviceId !== null) await page.request.delete(`${base}/api/devices/${deviceId}`).catch(() => {});
+    }
+  });
 
   // Forecast, trend and anomalies of the demo station (PROTOCOL §1.4a/b and the forecast endpoint).
   // The demo hub seeds a year of history, so a forecast exists about 30 s after it started; until
@@ -1423,6 +1558,39 @@ try {
     await page.getByTestId('nav-list').click();
     await rows.first().waitFor({ state: 'visible', timeout: 5_000 });
     return `${on} river line(s) on, 0 off, off kept across a reload, asset ${new URL(res.url()).pathname} from the hub`;
+  });
+
+  await step('map state boundaries: offline asset, beneath rivers and markers, not focusable', async () => {
+    // Always shown (no toggle): fetched from the hub with the base map each time the map opens.
+    const asset = page.waitForResponse((r) => /state-boundaries[^/]*\.json$/.test(new URL(r.url()).pathname), { timeout: 15_000 });
+    await page.getByTestId('nav-map').click();
+    const res = await asset;
+    if (res.status() !== 200 || new URL(res.url()).origin !== new URL(base).origin) throw new Error(`state boundaries from ${res.url()} (HTTP ${res.status()})`);
+    const paths = '[data-testid=map-states] path';
+    await page.waitForFunction((q) => document.querySelectorAll(q).length > 0, paths, { timeout: 10_000 });
+    const st = await page.evaluate((q) => {
+      const z = (sel) => Number(getComputedStyle(document.querySelector(sel)).zIndex);
+      return {
+        paths: document.querySelectorAll(q).length,
+        lines: Number(document.querySelector('[data-testid=map]').dataset.states),
+        labels: Number(document.querySelector('[data-testid=map]').dataset.stateLabels),
+        z: [z('.leaflet-overlay-pane'), z('[data-testid=map-states]'), z('[data-testid=map-rivers]'), z('[data-testid=map-state-labels]'), z('.leaflet-marker-pane')],
+        focusable: document.querySelectorAll('[data-testid=map-states] [tabindex], [data-testid=map-states] .leaflet-interactive, [data-testid=map-state-labels] [tabindex]').length,
+        labelsHidden: document.querySelector('[data-testid=map-state-labels]')?.getAttribute('aria-hidden'),
+        attribution: document.querySelector('.leaflet-control-attribution')?.textContent ?? '',
+        note: document.querySelector('[data-testid=map-states-note]')?.textContent ?? '',
+      };
+    }, paths);
+    if (st.lines !== st.paths) throw new Error(`data-states=${st.lines} but ${st.paths} boundary path(s)`);
+    // land (overlay pane) < state borders < rivers < state names < markers
+    if (!st.z.every((v, i) => i === 0 || v > st.z[i - 1])) throw new Error(`pane order (overlay, states, rivers, labels, markers): ${st.z.join(', ')}`);
+    if (st.focusable) throw new Error(`${st.focusable} focusable/clickable element(s) in the state boundary layers`);
+    if (st.labelsHidden !== 'true') throw new Error('state names not hidden from screen readers');
+    if (!st.attribution.includes('States: Natural Earth')) throw new Error(`attribution without the states: ${st.attribution}`);
+    if (!/indicative/.test(st.note) || !/Survey of India/.test(st.note)) throw new Error(`no boundary disclaimer: "${st.note}"`);
+    await page.getByTestId('nav-list').click();
+    await rows.first().waitFor({ state: 'visible', timeout: 5_000 });
+    return `${st.paths} border line(s), ${st.labels} state name(s) at this zoom, asset ${new URL(res.url()).pathname} from the hub`;
   });
 
   await step('dark theme and Hindi (persisted)', async () => {

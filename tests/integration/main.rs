@@ -22,5 +22,7 @@ mod replay;
 mod sources;
 // Who may act: loopback trust, paired devices, one-time codes, revocation.
 mod pairing;
+// Pages from other origins (the app window, another hub's page): CORS, pairing, token-only acts.
+mod cross_origin;
 mod util;
 mod watchdog;

@@ -108,6 +108,19 @@ export class AlarmStore {
     return this.refresh();
   }
 
+  /** Forgets the previous hub's alarms (switching hubs: alarm ids are per hub). */
+  clear(): void {
+    this.#seq++;
+    this.items = [];
+    this.loading = false;
+    this.loaded = false;
+    this.error = null;
+    this.actionErrors = {};
+    this.unpaired = {};
+    this.busy = {};
+    this.frames = {};
+  }
+
   /** Fetches the current tab; responses to older requests are ignored. */
   async refresh(): Promise<void> {
     const seq = ++this.#seq;

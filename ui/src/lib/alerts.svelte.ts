@@ -76,6 +76,13 @@ export class AlertStore {
     this.#now = opts.now ?? (() => new Date());
   }
 
+  /** Forgets every banner and seen alarm (switching hubs: alarm ids are per hub). */
+  clear(): void {
+    this.items = [];
+    this.notices = [];
+    this.#seen.clear();
+  }
+
   handle(msg: HubMessage): void {
     if (msg.type !== 'alert') return;
     const a = msg.alert;

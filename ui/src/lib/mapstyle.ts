@@ -106,3 +106,8 @@ export function saveRiversPref(on: boolean, s: Store | null = storage()): void {
 export function riverColour(land: string): string {
   return textOn(land) === '#ffffff' ? '#5ea8e6' : '#2b78bb';
 }
+
+/** State borders: a muted violet-grey, lighter on dark land (drawn dashed, thinner than coasts). */
+export function stateBorderColour(land: string): string {
+  return textOn(land) === '#ffffff' ? '#75808f' : '#9d8fa6';
+}

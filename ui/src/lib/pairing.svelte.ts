@@ -54,6 +54,14 @@ export class PairingStore {
     if (msg.type === 'resync') void this.refresh();
   }
 
+  /** Forgets what the previous hub said (switching hubs); answers still in flight are ignored. */
+  reset(): void {
+    this.#seq++;
+    this.status = null;
+    this.error = null;
+    this.revoked = false;
+  }
+
   /** Pairs this browser: stores the token, reconnects with it. Rejects with the hub's RpcError. */
   async pair(code: string, name: string): Promise<PairReply> {
     const reply = await this.#api.pair(code.trim(), name.trim());
@@ -121,6 +129,21 @@ export class PairingAdmin {
     } finally {
       this.starting = false;
     }
+  }
+
+  /** Drops the code and device list of the previous hub (switching hubs). */
+  reset(): void {
+    this.#seq++;
+    this.code = null;
+    this.starting = false;
+    this.startError = null;
+    this.devices = [];
+    this.devicesLoaded = false;
+    this.devicesError = null;
+    this.justPaired = null;
+    this.revoking = {};
+    this.revokeErrors = {};
+    this.#before = new Set();
   }
 
   expired(now: number = this.#now()): boolean {

@@ -2,11 +2,9 @@ import { describe, expect, it, vi } from 'vitest';
 import type { PairReply, PairStart, PairStatus, PairedDevice } from '../platform/types';
 import { RpcError } from '../platform/types';
 import {
-  TOKEN_KEY,
   checkPairForm,
   cleanCode,
   codeDeadline,
-  createTokenStore,
   formatCountdown,
   newlyPaired,
   normaliseStatus,
@@ -21,51 +19,6 @@ import { parseRoute } from './route';
 
 const TOKEN = '0123456789abcdef'.repeat(4);
 const fromB64 = (b64: string) => new TextDecoder().decode(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)));
-
-function memStorage(init: Record<string, string> = {}) {
-  const m = new Map(Object.entries(init));
-  return {
-    getItem: (k: string) => m.get(k) ?? null,
-    setItem: (k: string, v: string) => void m.set(k, v),
-    removeItem: (k: string) => void m.delete(k),
-    m,
-  };
-}
-
-describe('token store', () => {
-  it('keeps the token in localStorage under purehealth.deviceToken', () => {
-    const s = memStorage();
-    const store = createTokenStore(s);
-    expect(store.get()).toBeNull();
-    store.set(TOKEN);
-    expect(s.m.get(TOKEN_KEY)).toBe(TOKEN);
-    expect(store.get()).toBe(TOKEN);
-    store.set(null);
-    expect(s.m.has(TOKEN_KEY)).toBe(false);
-    expect(store.get()).toBeNull();
-  });
-
-  it('reads storage on every get (a pairing made in another tab counts) and ignores junk', () => {
-    const s = memStorage({ [TOKEN_KEY]: 'not a token!' });
-    const store = createTokenStore(s);
-    expect(store.get()).toBeNull();
-    s.m.set(TOKEN_KEY, TOKEN);
-    expect(store.get()).toBe(TOKEN);
-  });
-
-  it('falls back to memory without storage or when writing fails', () => {
-    const none = createTokenStore(null);
-    none.set(TOKEN);
-    expect(none.get()).toBe(TOKEN);
-    const full = memStorage();
-    full.setItem = () => {
-      throw new Error('QuotaExceededError');
-    };
-    const store = createTokenStore(full);
-    store.set(TOKEN);
-    expect(store.get()).toBe(TOKEN);
-  });
-});
 
 describe('pairing helpers', () => {
   it('classifies the caller', () => {
@@ -313,5 +266,34 @@ describe('PairingAdmin', () => {
     await a.loadDevices();
     expect(a.devicesError).toBe('only a trusted caller may list devices');
     expect(a.devices).toHaveLength(1);
+  });
+});
+
+describe('switching hubs', () => {
+  it('forgets the previous hub’s status, code and devices; late answers are ignored', async () => {
+    let answer: (s: PairStatus) => void = () => {};
+    const api: PairingApi = {
+      pairStatus: () => new Promise<PairStatus>((r) => (answer = r)),
+      pair: async () => ({ token: TOKEN, device_id: 1, name: 'x' }),
+      getToken: () => null,
+      setToken: () => {},
+    };
+    const store = new PairingStore(api);
+    const late = store.refresh();
+    store.reset();
+    answer({ trusted: true, local: true, device: null });
+    await late;
+    expect(store.status).toBeNull();
+    expect(store.trust).toBe('unknown');
+
+    const admin = new PairingAdmin({
+      pairStart: async () => ({ code: '123456', expires_at: new Date(Date.now() + 300_000).toISOString(), links: [], qr_svg: null, hint: null }),
+      listDevices: async () => [{ id: 1, name: 'Tablet', paired_at: '2026-11-27T10:00:00Z', revoked_at: null }],
+      revokeDevice: async (id: number) => ({ revoked: id }),
+    });
+    await admin.start();
+    expect(admin.code?.code).toBe('123456');
+    admin.reset();
+    expect([admin.code, admin.devices, admin.devicesLoaded]).toEqual([null, [], false]);
   });
 });

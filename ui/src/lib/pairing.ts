@@ -1,69 +1,20 @@
-// Device pairing, the pure parts: the device token kept in localStorage (sent by the browser
-// transport as `Authorization: Bearer` and `/ws?token=`), code and name checks, the code's
-// countdown, the QR code as a data URL and who this browser is to the hub.
+// Device pairing, the pure parts: token, code and name checks, the code's countdown, the QR code
+// as a data URL and who this browser is to the hub. Tokens are kept per hub (lib/hub.ts) and sent
+// by the browser transport as `Authorization: Bearer` and `/ws?token=`.
 import type { PairStatus, PairedDevice } from '../platform/types';
 import type { MessageKey } from './i18n';
 
+/** Where earlier versions kept their one token (migrated by lib/hub.ts `createHubTokens`). */
 export const TOKEN_KEY = 'purehealth.deviceToken';
 /** Longest device name the hub accepts (characters). */
 export const NAME_MAX = 60;
 /** How long a pairing code is valid (the hub's `CODE_TTL`). */
 export const CODE_TTL_S = 300;
 
-type Store = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
-
-function storage(): Store | null {
-  try {
-    return typeof localStorage === 'undefined' ? null : localStorage;
-  } catch {
-    return null; // e.g. storage disabled
-  }
-}
-
 /** A plausible token (the hub issues 64 hex digits); anything else in storage is ignored. */
 export function validToken(v: unknown): v is string {
   return typeof v === 'string' && /^[A-Za-z0-9._~-]{16,512}$/.test(v);
 }
-
-export interface TokenStore {
-  get(): string | null;
-  /** Stores the token; null forgets it. */
-  set(token: string | null): void;
-}
-
-/**
- * The token in `s` (read on every `get`, so a pairing made in another tab is used too). When
- * storage is unavailable or a write fails, the token lives in memory for this page.
- */
-export function createTokenStore(s: Store | null = storage()): TokenStore {
-  let memory: string | null = null;
-  let useMemory = s === null;
-  const read = (): string | null => {
-    try {
-      const v = s?.getItem(TOKEN_KEY) ?? null;
-      return validToken(v) ? v : null;
-    } catch {
-      useMemory = true;
-      return memory;
-    }
-  };
-  memory = read();
-  return {
-    get: () => (useMemory ? memory : read()),
-    set(token) {
-      memory = validToken(token) ? token : null;
-      try {
-        if (memory) s?.setItem(TOKEN_KEY, memory);
-        else s?.removeItem(TOKEN_KEY);
-      } catch {
-        useMemory = true; // quota or privacy mode: the token still applies to this page
-      }
-    },
-  };
-}
-
-/** This browser's device token. */
-export const deviceToken: TokenStore = createTokenStore();
 
 /** `unknown` until the hub answered; `local` = the hub's own machine (or the app window). */
 export type Trust = 'unknown' | 'local' | 'paired' | 'readonly';

@@ -70,6 +70,8 @@ export class StationStore {
   #schedule: ((flush: () => void) => void) | null;
   #queue: HubMessage[] = [];
   #scheduled = false;
+  /** Bumped by `clear()`: lists fetched before it are dropped. */
+  #gen = 0;
 
   constructor(deps: StationStoreDeps) {
     this.#deps = deps;
@@ -118,6 +120,17 @@ export class StationStore {
     return () => this.#listeners.delete(fn);
   }
 
+  /** Forgets every station (switching to another hub); a list still on its way is dropped. */
+  clear(): void {
+    this.#gen++;
+    this.#queue = [];
+    this.byId = {};
+    this.order = [];
+    this.latestUpdate = null;
+    this.loading = true;
+    this.error = null;
+  }
+
   get stations(): StationRow[] {
     return this.order.map((id) => this.byId[id]).filter(Boolean);
   }
@@ -131,14 +144,26 @@ export class StationStore {
     this.#inflight = (async () => {
       do {
         this.#again = false;
+        const gen = this.#gen;
+        let list: Station[] | null = null;
+        let error: string | null = null;
         try {
-          this.#apply(await this.#deps.listStations());
-          this.error = null;
+          list = await this.#deps.listStations();
         } catch (e) {
-          this.error = e instanceof Error ? e.message : String(e);
-        } finally {
-          this.loading = false;
+          error = e instanceof Error ? e.message : String(e);
         }
+        // Asked before `clear()` (another hub): worthless now, ask again.
+        if (gen !== this.#gen) {
+          this.#again = true;
+          continue;
+        }
+        try {
+          if (error === null) this.#apply(list as Station[]);
+        } catch (e) {
+          error = e instanceof Error ? e.message : String(e);
+        }
+        this.error = error;
+        this.loading = false;
       } while (this.#again);
     })().finally(() => {
       this.#inflight = null;

@@ -279,3 +279,22 @@ describe('StationStore batching', () => {
     expect(flushes.length).toBe(2);
   });
 });
+
+describe('StationStore.clear (switching hubs)', () => {
+  it('forgets every station and drops a list that was asked of the previous hub', async () => {
+    const { store, listStations } = await setup();
+    expect(store.stations).toHaveLength(2);
+    let resolveOld: (l: Station[]) => void = () => {};
+    listStations.mockImplementationOnce(() => new Promise<Station[]>((r) => (resolveOld = r)));
+    listStations.mockImplementationOnce(async () => [station('new-hub')]);
+    const pending = store.refetch();
+    store.clear();
+    expect(store.stations).toEqual([]);
+    expect(store.loading).toBe(true);
+    expect(store.latestUpdate).toBeNull();
+    resolveOld([station('a'), station('b')]);
+    await pending;
+    expect(store.stations.map((s) => s.id)).toEqual(['new-hub']);
+    expect(store.loading).toBe(false);
+  });
+});

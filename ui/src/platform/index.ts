@@ -1,6 +1,7 @@
 // The transport facade. Only this folder knows which backend is in use:
 // Tauri IPC when running inside the desktop/mobile shell, otherwise
-// fetch + WebSocket against the hub that served this page.
+// fetch + WebSocket against the hub that served this page; or, when a hub address is chosen
+// (Settings → Hub & devices), fetch + WebSocket against that hub (transport.ts).
 import { observable } from './observable';
 import type {
   Alarm,
@@ -8,7 +9,6 @@ import type {
   AnomaliesReply,
   AreaKind,
   AreaSummary,
-  Backend,
   BackfillProgress,
   BackfillRequest,
   BackfillStarted,
@@ -36,7 +36,8 @@ import type {
 } from './types';
 export { RpcError, isBadRequest, isNotFound, isUnauthorized, toRpcError } from './types';
 import { createWsBackend } from './ws';
-import { deviceToken } from '../lib/pairing';
+import { createTransport } from './transport';
+import { createHubChoice, createHubTokens } from '../lib/hub';
 
 export type * from './types';
 
@@ -49,13 +50,35 @@ export function isTauri(): boolean {
   return typeof window !== 'undefined' && '__TAURI_INTERNALS__' in window;
 }
 
-let backendP: Promise<Backend> | null = null;
+const pageOrigin = typeof window === 'undefined' ? 'http://localhost' : window.location.origin;
 
-function backend(): Promise<Backend> {
-  backendP ??= isTauri()
-    ? import('./tauri').then((m) => m.createTauriBackend(state))
-    : Promise.resolve(createWsBackend({ origin: window.location.href, state, token: deviceToken.get }));
-  return backendP;
+const transport = createTransport({
+  inWindow: isTauri(),
+  pageOrigin,
+  choice: createHubChoice(),
+  tokens: createHubTokens(pageOrigin),
+  state,
+  makeWs: (o) => createWsBackend(o),
+  makeTauri: (st) => import('./tauri').then((m) => m.createTauriBackend(st)),
+});
+
+const backend = () => transport.backend();
+
+/** The chosen hub's origin (e.g. `http://192.168.1.20:8080`), or null for this device. */
+export const currentHub: Readable<string | null> = transport.hub;
+
+/** The origin requests go to: the chosen hub, else the page's own; null in the window on its own core (IPC). */
+export function hubTarget(): string | null {
+  return transport.target();
+}
+
+/**
+ * Connects to another hub (its origin, already normalised and tested), or with null back to
+ * this device. The choice is kept in localStorage; the live connection is reopened and every
+ * subscriber gets a `resync` from the new hub.
+ */
+export function setHub(origin: string | null): void {
+  transport.setHub(origin);
 }
 
 export const rpc = {
@@ -94,27 +117,17 @@ export const rpc = {
   importTable: (file: Blob, label: string): Promise<ImportReply> => backend().then((b) => b.importTable(file, label)),
 };
 
-/** This browser's device token (the Tauri window has none: it is always trusted). */
+/** This device's token for the hub in use (none in the window on its own core: it is always trusted). */
 export function getDeviceToken(): string | null {
-  return isTauri() ? null : deviceToken.get();
+  return transport.token();
 }
 
-/** Stores (or, with null, forgets) the device token and reopens the live connection with it. */
+/** Stores (or, with null, forgets) the token for the hub in use and reopens the live connection with it. */
 export function setDeviceToken(token: string | null): void {
-  if (isTauri()) return;
-  deviceToken.set(token);
-  void backend().then((b) => b.reconnect?.());
+  transport.setToken(token);
 }
 
-/** Receive every hub message (all stations). Returns an unsubscribe function. */
+/** Receive every hub message (all stations, from whichever hub is in use). Returns an unsubscribe function. */
 export function subscribe(handler: MessageHandler): () => void {
-  let unsub: (() => void) | null = null;
-  let cancelled = false;
-  void backend().then((b) => {
-    if (!cancelled) unsub = b.subscribe(handler);
-  });
-  return () => {
-    cancelled = true;
-    unsub?.();
-  };
+  return transport.subscribe(handler);
 }

@@ -53,6 +53,7 @@ const orNull = (v: string | null | undefined) => (v && v.trim() ? v : null);
 export function createTauriBackend(state: Writable<ConnectionState>): Backend {
   const handlers = new Set<MessageHandler>();
   let listening: Promise<void> | null = null;
+  let listenFailed = false;
 
   function ensureListening() {
     listening ??= listen<unknown>('hub://message', (e) => {
@@ -73,6 +74,7 @@ export function createTauriBackend(state: Writable<ConnectionState>): Backend {
       },
       (err) => {
         console.error('listen(hub://message) failed', err);
+        listenFailed = true;
         state.set('offline');
       },
     );
@@ -125,6 +127,16 @@ export function createTauriBackend(state: Writable<ConnectionState>): Backend {
       handlers.add(handler);
       ensureListening();
       return () => handlers.delete(handler);
+    },
+    // Switching back from another hub: the listener is still registered, so announce "live"
+    // and a resync (the stores reload from this core) once it is.
+    reconnect() {
+      if (!listening) return;
+      void listening.then(() => {
+        if (listenFailed) return state.set('offline');
+        state.set('live');
+        for (const h of [...handlers]) h({ type: 'resync' });
+      });
     },
   };
 }

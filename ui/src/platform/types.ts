@@ -728,4 +728,6 @@ export interface Backend {
   subscribe(handler: MessageHandler): () => void;
   /** Drops the live connection and opens a new one at once (e.g. with a new device token). */
   reconnect?(): void;
+  /** Closes the live connection for good (switching to another hub). */
+  stop?(): void;
 }
