@@ -399,11 +399,12 @@ pub fn bearer(headers: &axum::http::HeaderMap, query: Option<&str>) -> Option<St
 /// cross-origin requests (and WebSocket handshakes); other clients (curl, scripts, the app's own
 /// same-origin fetches) may send none, which counts as same-origin.
 fn same_origin(headers: &axum::http::HeaderMap) -> bool {
-    let Some(origin) = headers
-        .get(axum::http::header::ORIGIN)
-        .and_then(|v| v.to_str().ok())
-    else {
-        return headers.get(axum::http::header::ORIGIN).is_none();
+    let Some(origin) = headers.get(axum::http::header::ORIGIN) else {
+        return true;
+    };
+    // An Origin that is not text names no host, so it cannot be this one.
+    let Ok(origin) = origin.to_str() else {
+        return false;
     };
     let host = headers
         .get(axum::http::header::HOST)

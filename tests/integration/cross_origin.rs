@@ -9,29 +9,6 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 const TAURI: &str = "tauri://localhost";
 const OTHER_HUB: &str = "http://192.168.1.20:8080";
 
-async fn request(
-    method: reqwest::Method,
-    url: &str,
-    origin: Option<&str>,
-    token: Option<&str>,
-    body: Option<Value>,
-) -> (u16, reqwest::header::HeaderMap, Value) {
-    let mut r = reqwest::Client::new().request(method, url);
-    if let Some(o) = origin {
-        r = r.header("Origin", o);
-    }
-    if let Some(t) = token {
-        r = r.bearer_auth(t);
-    }
-    if let Some(b) = body {
-        r = r.json(&b);
-    }
-    let resp = r.send().await.unwrap();
-    let status = resp.status().as_u16();
-    let headers = resp.headers().clone();
-    (status, headers, resp.json().await.unwrap_or(Value::Null))
-}
-
 fn header<'a>(h: &'a reqwest::header::HeaderMap, name: &str) -> &'a str {
     h.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
 }
@@ -101,7 +78,7 @@ async fn foreign_origins_read_and_pair_but_act_only_with_a_token() {
     );
 
     // Reads are open to any origin, with the CORS headers that let the page see them.
-    let (status, h, health) = request(
+    let (status, h, health) = request_as(
         reqwest::Method::GET,
         &hub.url("/health"),
         Some(OTHER_HUB),
@@ -112,7 +89,7 @@ async fn foreign_origins_read_and_pair_but_act_only_with_a_token() {
     assert_eq!(status, 200);
     assert_eq!(header(&h, "access-control-allow-origin"), OTHER_HUB);
     assert!(health["version"].is_string(), "{health}");
-    let (_, _, status_v) = request(
+    let (_, _, status_v) = request_as(
         reqwest::Method::GET,
         &hub.url("/api/pair/status"),
         Some(TAURI),
@@ -125,7 +102,7 @@ async fn foreign_origins_read_and_pair_but_act_only_with_a_token() {
         (&json!(false), &json!(false)),
         "a foreign page is not this machine: {status_v}"
     );
-    let (_, _, status_v) = request(
+    let (_, _, status_v) = request_as(
         reqwest::Method::GET,
         &hub.url("/api/pair/status"),
         None,
@@ -137,7 +114,7 @@ async fn foreign_origins_read_and_pair_but_act_only_with_a_token() {
 
     // Acting from a foreign origin without a token is refused, even from loopback; the refusal
     // carries the CORS headers so the page can say why.
-    let (status, h, body) = request(post.clone(), &ack, Some(TAURI), None, None).await;
+    let (status, h, body) = request_as(post.clone(), &ack, Some(TAURI), None, None).await;
     assert_eq!(
         (status, body["kind"].as_str()),
         (401, Some("unauthorized")),
@@ -148,7 +125,7 @@ async fn foreign_origins_read_and_pair_but_act_only_with_a_token() {
         "{body}"
     );
     assert_eq!(header(&h, "access-control-allow-origin"), TAURI);
-    let (status, _, _) = request(
+    let (status, _, _) = request_as(
         post.clone(),
         &hub.url("/api/pair/start"),
         Some(OTHER_HUB),
@@ -157,7 +134,7 @@ async fn foreign_origins_read_and_pair_but_act_only_with_a_token() {
     )
     .await;
     assert_eq!(status, 401, "a foreign page cannot make pairing codes");
-    let (status, _, _) = request(
+    let (status, _, _) = request_as(
         reqwest::Method::GET,
         &hub.url("/api/devices"),
         Some(OTHER_HUB),
@@ -168,21 +145,21 @@ async fn foreign_origins_read_and_pair_but_act_only_with_a_token() {
     assert_eq!(status, 401, "nor list devices");
     // The same request without an Origin (curl on this machine) or from this hub's own page
     // passes the guard (404: no such alarm).
-    let (status, _, _) = request(post.clone(), &ack, None, None, None).await;
+    let (status, _, _) = request_as(post.clone(), &ack, None, None, None).await;
     assert_eq!(status, 404);
     let own = format!("http://127.0.0.1:{}", hub.http);
-    let (status, _, _) = request(post.clone(), &ack, Some(&own), None, None).await;
+    let (status, _, _) = request_as(post.clone(), &ack, Some(&own), None, None).await;
     assert_eq!(status, 404, "same origin is this machine");
     // Another name for the same hub is another origin.
     let other_name = format!("http://localhost:{}", hub.http);
-    let (status, _, _) = request(post.clone(), &ack, Some(&other_name), None, None).await;
+    let (status, _, _) = request_as(post.clone(), &ack, Some(&other_name), None, None).await;
     assert_eq!(status, 401);
 
     // Pairing works cross-origin: the code comes from the hub's own screen (loopback).
     let (status, _, start) =
-        request(post.clone(), &hub.url("/api/pair/start"), None, None, None).await;
+        request_as(post.clone(), &hub.url("/api/pair/start"), None, None, None).await;
     assert_eq!(status, 200, "{start}");
-    let (status, h, paired) = request(
+    let (status, h, paired) = request_as(
         post.clone(),
         &hub.url("/api/pair"),
         Some(TAURI),
@@ -195,13 +172,13 @@ async fn foreign_origins_read_and_pair_but_act_only_with_a_token() {
     let token = paired["token"].as_str().unwrap().to_string();
 
     // With its token the foreign page acts, and is that device.
-    let (status, _, body) = request(post.clone(), &ack, Some(TAURI), Some(&token), None).await;
+    let (status, _, body) = request_as(post.clone(), &ack, Some(TAURI), Some(&token), None).await;
     assert_eq!(
         (status, body["kind"].as_str()),
         (404, Some("not_found")),
         "{body}"
     );
-    let (_, _, status_v) = request(
+    let (_, _, status_v) = request_as(
         reqwest::Method::GET,
         &hub.url("/api/pair/status"),
         Some(OTHER_HUB),
@@ -211,7 +188,7 @@ async fn foreign_origins_read_and_pair_but_act_only_with_a_token() {
     .await;
     assert_eq!(status_v["device"], "Field laptop", "{status_v}");
     // A forged token is no token.
-    let (status, _, _) = request(post.clone(), &ack, Some(TAURI), Some("forged"), None).await;
+    let (status, _, _) = request_as(post.clone(), &ack, Some(TAURI), Some("forged"), None).await;
     assert_eq!(status, 401);
 
     // The WebSocket: a foreign page reads, and acts only with ?token=.

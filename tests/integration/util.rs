@@ -391,3 +391,28 @@ pub async fn update_for(ws: &mut Ws, station: &str, parameter: &str, secs: u64) 
         }
     }
 }
+
+/// One HTTP call as a page from `origin` (none: a non-browser client) with an optional device
+/// token; the status, headers and JSON body (Null when not JSON).
+pub async fn request_as(
+    method: reqwest::Method,
+    url: &str,
+    origin: Option<&str>,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (u16, reqwest::header::HeaderMap, Value) {
+    let mut r = reqwest::Client::new().request(method, url);
+    if let Some(o) = origin {
+        r = r.header("Origin", o);
+    }
+    if let Some(t) = token {
+        r = r.bearer_auth(t);
+    }
+    if let Some(b) = body {
+        r = r.json(&b);
+    }
+    let resp = r.send().await.unwrap();
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    (status, headers, resp.json().await.unwrap_or(Value::Null))
+}
