@@ -26,6 +26,36 @@ HEADLESS_BIN="$CARGO_TARGET_DIR/debug/purehealth"
 GUI_BIN="$CARGO_TARGET_DIR/debug/purehealth"
 
 # ---- step bodies --------------------------------------------------------------------------------
+# Starts tests/e2e/stac-replay.mjs (the Sentinel-2 fixture scenes as a STAC API with COG range
+# reads) on a free port and writes a hub config enabling the satellite source against it for the
+# demo station apacpwq. Sets STAC_PID, STAC_URL and HUB_CONFIG.
+start_stac_replay() {
+  local portfile="$PH_TMP/stac-replay.port" i
+  rm -f "$portfile"
+  ph_spawn "$PH_TMP/stac-replay.log" node tests/e2e/stac-replay.mjs 0 --port-file "$portfile"
+  STAC_PID="$PH_LAST_PID"
+  for ((i = 0; i < 100; i++)); do
+    [ -s "$portfile" ] && break
+    ph_alive "$STAC_PID" || break
+    sleep 0.1
+  done
+  [ -s "$portfile" ] || { ph_log "stac-replay did not start:"; cat "$PH_TMP/stac-replay.log" >&2 || true; return 1; }
+  STAC_URL="http://127.0.0.1:$(tr -d '[:space:]' <"$portfile")"
+  HUB_CONFIG="$PH_TMP/hub-e2e.toml"
+  cat >"$HUB_CONFIG" <<EOF
+[sources.satellite]
+enabled = true
+base_url = "$STAC_URL"
+interval_s = 86400
+stations = ["apacpwq"]
+lookback_days = 30
+min_request_interval_ms = 10
+timeout_s = 10
+retries = 1
+EOF
+  ph_log "stac-replay: $STAC_URL (hub config $HUB_CONFIG)"
+}
+
 e2e_browser() {
   local hub_port broker_port data log pid rc=0
   [ -x "$HEADLESS_BIN" ] || { ph_log "missing $HEADLESS_BIN"; return 1; }
@@ -34,6 +64,7 @@ e2e_browser() {
   [ -n "${broker_port:-}" ] || { ph_log "could not pick free ports"; return 1; }
   data="$(ph_tmpdir hub-data)"
   log="$PH_TMP/hub.log"
+  start_stac_replay || return 1
   ph_log "starting hub: 127.0.0.1:$hub_port (broker 127.0.0.1:$broker_port), data $data"
   # The hub runs under a small supervisor loop so that the e2e's reconnection step can restart
   # it (HUB_RESTART_CMD: SIGTERM to the hub; the loop starts it again on the same ports and data).
@@ -41,7 +72,7 @@ e2e_browser() {
   export PUREHEALTH_E2E_PIDFILE="$pidfile"
   # shellcheck disable=SC2016  # expanded by the inner bash
   ph_spawn "$log" bash -c 'while :; do "$0" "$@" & echo $! > "$PUREHEALTH_E2E_PIDFILE"; wait $! || true; sleep 0.2; done' \
-    "$HEADLESS_BIN" hub --data-dir "$data" \
+    "$HEADLESS_BIN" hub --data-dir "$data" --config "$HUB_CONFIG" \
     --listen "127.0.0.1:$hub_port" --broker-listen "127.0.0.1:$broker_port" \
     --demo --demo-speed 900
   pid="$PH_LAST_PID"
@@ -63,8 +94,11 @@ e2e_browser() {
   if [ "$rc" -ne 0 ]; then
     ph_log "browser.mjs exited with $rc; hub log (last 50 lines):"
     tail -n 50 "$log" >&2 || true
+    ph_log "stac-replay log (last 20 lines):"
+    tail -n 20 "$PH_TMP/stac-replay.log" >&2 || true
   fi
   ph_stop "$pid"
+  ph_stop "$STAC_PID"
   return "$rc"
 }
 

@@ -111,6 +111,16 @@ async fn station_comprehensive(
     core.comprehensive_json(&station_id).await
 }
 
+/// Sentinel-2 estimates beside in-situ values (`GET /api/stations/{id}/satellite`).
+#[tauri::command]
+async fn station_satellite(
+    core: State<'_, Core>,
+    station_id: String,
+    days: Option<u32>,
+) -> Result<Value, CommandError> {
+    core.satellite_json(&station_id, days).await
+}
+
 /// River or district summary (`GET /api/rivers/{name}`, `/api/districts/{name}`).
 #[tauri::command]
 async fn area_summary(
@@ -293,6 +303,7 @@ pub fn run() -> Result<(), AppError> {
             station_series,
             health,
             station_comprehensive,
+            station_satellite,
             area_summary,
             catalogue,
             list_profiles,

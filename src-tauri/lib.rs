@@ -21,6 +21,8 @@
 //! - [`store`]: SQLite cache; [`live`]: in-memory latest state rebuilt from it at start-up.
 //! - [`ingest`]: MQTT client, payload decoding, embedded broker.
 //! - [`pipeline`]: store → live → frames; [`hub`]: axum HTTP/WebSocket server.
+//! - [`sources`]: government, weather and satellite connectors behind one HTTP client and
+//!   runner; [`satellite_view`]: a station's Sentinel-2 estimates beside in-situ values.
 //! - [`runtime`]: starts and stops all of the above; [`demo`]: real-data replay feed.
 //! - `app` (feature `gui`): the Tauri shell, thin over the same [`pipeline::Core`].
 //!
@@ -49,6 +51,7 @@ pub mod profiles;
 pub mod qc;
 pub mod quality;
 pub mod runtime;
+pub mod satellite_view;
 pub mod scans;
 pub mod sources;
 pub mod stats;

@@ -282,6 +282,20 @@ pub async fn comprehensive(
     s.core.comprehensive_json(&id).await.map(Json)
 }
 
+#[derive(Debug, Deserialize)]
+pub struct DaysQuery {
+    days: Option<u32>,
+}
+
+/// `GET /api/stations/{id}/satellite?days=`: Sentinel-2 estimates beside in-situ values.
+pub async fn satellite(
+    State(s): State<HubState>,
+    Path(id): Path<String>,
+    Query(q): Query<DaysQuery>,
+) -> Result<Json<Value>, CommandError> {
+    s.core.satellite_json(&id, q.days).await.map(Json)
+}
+
 /// `GET /api/rivers/{river}`: the original `get_river_data(river)`.
 pub async fn river(
     State(s): State<HubState>,

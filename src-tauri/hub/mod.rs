@@ -63,6 +63,7 @@ pub fn router(state: HubState) -> Router {
         .route("/api/stations/{id}/wqi", get(api::wqi))
         .route("/api/stations/{id}/series", get(api::series))
         .route("/api/stations/{id}/comprehensive", get(api::comprehensive))
+        .route("/api/stations/{id}/satellite", get(api::satellite))
         .route("/api/rivers/{river}", get(api::river))
         .route("/api/districts/{district}", get(api::district))
         .route("/api/states/{state}", get(api::state_summary))

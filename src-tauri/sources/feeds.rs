@@ -544,6 +544,10 @@ pub fn spawn_all(
                 let feed = OpenMeteo::new(sc, core.clone());
                 tracker.spawn(run(feed, http, schedule, core, cancel))
             }
+            "satellite" => {
+                let feed = super::satellite::connector::Satellite::new(sc, core.clone());
+                tracker.spawn(run(feed, http, schedule, core, cancel))
+            }
             other => {
                 tracing::warn!(source = other, "connector not built into this version");
                 continue;

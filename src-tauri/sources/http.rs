@@ -2,11 +2,13 @@
 //! `Retry-After` on 429/503, a per-host concurrency limit and minimum spacing between requests,
 //! conditional requests (ETag / Last-Modified) with the last good body cached, gzip, a body size
 //! cap, and errors that say which of these went wrong (a TLS certificate problem, a refusal and an
-//! outage read differently in health).
+//! outage read differently in health). Also JSON POST (STAC item search) and byte-range GET
+//! (Cloud-Optimised GeoTIFF tiles), neither of which touches the conditional cache.
 
 use futures_util::StreamExt;
 use rand::Rng;
 use std::collections::HashMap;
+use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -85,6 +87,20 @@ pub enum FetchError {
     TooLarge(usize),
     #[error("bad request URL or client set-up: {0}")]
     Setup(String),
+    /// A byte-range request answered with something other than the range asked for.
+    #[error("range request: {0}")]
+    Range(String),
+}
+
+/// What to ask for.
+#[derive(Debug, Clone, Copy)]
+enum Ask<'a> {
+    /// Conditional GET through the ETag / Last-Modified cache.
+    Get,
+    /// JSON body, never cached (each search is its own question).
+    Post(&'a serde_json::Value),
+    /// `Range: bytes=start-(end-1)`; must come back 206 with a matching `Content-Range`.
+    Bytes(&'a Range<u64>),
 }
 
 impl FetchError {
@@ -172,6 +188,33 @@ impl HttpClient {
 
     /// GET with conditional headers, retries and the host's limits.
     pub async fn get(&self, url: &str, headers: &[(&str, &str)]) -> Result<Fetched, FetchError> {
+        self.request(url, headers, Ask::Get).await
+    }
+
+    /// POST a JSON body (retries and limits as for GET; nothing cached).
+    pub async fn post_json(
+        &self,
+        url: &str,
+        body: &serde_json::Value,
+    ) -> Result<Fetched, FetchError> {
+        self.request(url, &[], Ask::Post(body)).await
+    }
+
+    /// The bytes `range` of `url` (HTTP Range). A server that ignores Range, or answers another
+    /// range, is an error that says so; a range past the end comes back shorter.
+    pub async fn get_range(&self, url: &str, range: Range<u64>) -> Result<Fetched, FetchError> {
+        if range.is_empty() {
+            return Err(FetchError::Range(format!("empty range {range:?}")));
+        }
+        self.request(url, &[], Ask::Bytes(&range)).await
+    }
+
+    async fn request(
+        &self,
+        url: &str,
+        headers: &[(&str, &str)],
+        ask: Ask<'_>,
+    ) -> Result<Fetched, FetchError> {
         let parsed = reqwest::Url::parse(url)
             .map_err(|e| FetchError::Setup(format!("`{}` is not a URL: {e}", redact(url))))?;
         let host = format!(
@@ -190,7 +233,7 @@ impl HttpClient {
                     .await
                     .map_err(|e| FetchError::Setup(e.to_string()))?;
                 self.wait_slot(&gate).await;
-                self.once(url, headers).await
+                self.once(url, headers, ask).await
             };
             match result {
                 Ok(mut f) => {
@@ -244,14 +287,39 @@ impl HttpClient {
         *next = Instant::now() + self.settings.min_interval;
     }
 
-    async fn once(&self, url: &str, headers: &[(&str, &str)]) -> Result<Fetched, FetchError> {
-        let cached = self
-            .cache
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(url)
-            .cloned();
-        let mut req = self.client.get(url);
+    async fn once(
+        &self,
+        url: &str,
+        headers: &[(&str, &str)],
+        ask: Ask<'_>,
+    ) -> Result<Fetched, FetchError> {
+        // Only plain GETs use the cache: it is keyed by URL, and a range or a search body is not.
+        let cached = match ask {
+            Ask::Get => self
+                .cache
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(url)
+                .cloned(),
+            _ => None,
+        };
+        let mut req = match ask {
+            Ask::Get => self.client.get(url),
+            Ask::Post(body) => self
+                .client
+                .post(url)
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(serde_json::to_vec(body).map_err(|e| FetchError::Setup(e.to_string()))?),
+            Ask::Bytes(r) => self
+                .client
+                .get(url)
+                .header(
+                    reqwest::header::RANGE,
+                    format!("bytes={}-{}", r.start, r.end - 1),
+                )
+                // A compressed answer would make the byte offsets meaningless.
+                .header(reqwest::header::ACCEPT_ENCODING, "identity"),
+        };
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
@@ -283,7 +351,14 @@ impl HttpClient {
         };
         let etag = header(reqwest::header::ETAG);
         let last_modified = header(reqwest::header::LAST_MODIFIED);
-        let retry_after = header(reqwest::header::RETRY_AFTER).and_then(|v| parse_retry_after(&v));
+        let retry_after =
+            header(reqwest::header::RETRY_AFTER).and_then(|v: String| parse_retry_after(&v));
+        let content_range = header(reqwest::header::CONTENT_RANGE);
+        if let Ask::Bytes(r) = ask
+            && (200..300).contains(&status)
+        {
+            check_range(status, content_range.as_deref(), resp.content_length(), r)?;
+        }
         let body = self.read_body(resp).await?;
         if !(200..300).contains(&status) {
             let text = redact(&crate::sources::lenient::snippet(&String::from_utf8_lossy(
@@ -301,8 +376,17 @@ impl HttpClient {
                 body: text,
             });
         }
+        if let Ask::Bytes(r) = ask
+            && body.len() as u64 > r.end - r.start
+        {
+            return Err(FetchError::Range(format!(
+                "asked for {} bytes, got {}",
+                r.end - r.start,
+                body.len()
+            )));
+        }
         let body = Arc::new(body);
-        if etag.is_some() || last_modified.is_some() {
+        if matches!(ask, Ask::Get) && (etag.is_some() || last_modified.is_some()) {
             self.cache.lock().unwrap_or_else(|e| e.into_inner()).insert(
                 url.to_string(),
                 Cached {
@@ -357,8 +441,43 @@ impl HttpClient {
     }
 }
 
-/// Query parameters whose values are secrets.
-const SECRET_PARAMS: [&str; 6] = [
+/// A 2xx answer to a range request is the range asked for: 206 with `Content-Range:
+/// bytes start-end/total` starting where we asked (it may end earlier, at end of file), or a 200
+/// whole file no longer than the range from offset 0 (a small file asked for from its start).
+fn check_range(
+    status: u16,
+    content_range: Option<&str>,
+    content_length: Option<u64>,
+    r: &Range<u64>,
+) -> Result<(), FetchError> {
+    if status == 200 && r.start == 0 && content_length.is_some_and(|n| n <= r.end) {
+        return Ok(());
+    }
+    if status != 206 {
+        return Err(FetchError::Range(format!(
+            "the server ignored Range and answered HTTP {status} with the whole file"
+        )));
+    }
+    let cr =
+        content_range.ok_or_else(|| FetchError::Range("HTTP 206 without Content-Range".into()))?;
+    let start = cr
+        .trim()
+        .strip_prefix("bytes ")
+        .and_then(|v| v.split_once('-'))
+        .and_then(|(s, _)| s.trim().parse::<u64>().ok())
+        .ok_or_else(|| FetchError::Range(format!("unreadable Content-Range `{cr}`")))?;
+    if start != r.start {
+        return Err(FetchError::Range(format!(
+            "asked for bytes from {}, got `{cr}`",
+            r.start
+        )));
+    }
+    Ok(())
+}
+
+/// Query parameters whose values are secrets (`sig`: an Azure SAS signature).
+const SECRET_PARAMS: [&str; 7] = [
+    "sig",
     "api-key",
     "api_key",
     "apikey",
@@ -450,6 +569,10 @@ mod tests {
             "http://h/p?a=1&token=***"
         );
         assert_eq!(redact("http://h/p?monkey=1"), "http://h/p?monkey=1");
+        assert_eq!(
+            redact("https://a.blob.core.windows.net/c/B04.tif?st=1&se=2&sp=rl&sig=Ab%2Bc"),
+            "https://a.blob.core.windows.net/c/B04.tif?st=1&se=2&sp=rl&sig=***"
+        );
         assert_eq!(redact("no url here"), "no url here");
     }
 
@@ -466,6 +589,28 @@ mod tests {
             let d = c.backoff(attempt).as_millis() as u64;
             assert!((50..=cap.max(50)).contains(&d), "attempt {attempt}: {d} ms");
         }
+    }
+
+    #[test]
+    fn a_range_answer_must_be_the_range_asked_for() {
+        let r = 100..200;
+        let err = |status, cr, len, r: &Range<u64>| {
+            check_range(status, cr, len, r)
+                .map(|_| String::new())
+                .unwrap_or_else(|e| e.to_string())
+        };
+        assert!(check_range(206, Some("bytes 100-199/5000"), None, &r).is_ok());
+        assert!(check_range(206, Some("bytes 100-149/150"), None, &r).is_ok());
+        assert!(err(200, None, Some(5000), &r).contains("ignored Range"));
+        assert!(err(206, Some("bytes 0-99/5000"), None, &r).contains("from 100"));
+        assert!(err(206, None, None, &r).contains("without Content-Range"));
+        assert!(err(206, Some("items 1-2"), None, &r).contains("unreadable"));
+        // A whole file smaller than a header read from offset 0 is the answer, not an error...
+        assert!(check_range(200, None, Some(579), &(0..4096)).is_ok());
+        // ...but not one larger than asked, of unknown size, or for a later range.
+        assert!(err(200, None, Some(5000), &(0..4096)).contains("ignored Range"));
+        assert!(err(200, None, None, &(0..4096)).contains("ignored Range"));
+        assert!(err(200, None, Some(579), &(100..4096)).contains("ignored Range"));
     }
 
     #[test]

@@ -27,6 +27,8 @@ pub struct Batch {
     pub skipped: Vec<String>,
     /// Every request answered 304: nothing new.
     pub not_modified: bool,
+    /// Satellite estimates (stored beside readings, never as readings).
+    pub satellite: Vec<crate::store::SatelliteRow>,
 }
 
 /// Why a poll failed.
@@ -523,8 +525,9 @@ pub async fn store_batch(
             }
         }
     }
-    let n = readings.len();
-    let new = core.ingest(readings).await?;
+    let n = readings.len() + batch.satellite.len();
+    let new = core.ingest(readings).await? + batch.satellite.len();
+    core.store.save_satellite(batch.satellite.clone()).await?;
     Ok((n, new, skipped))
 }
 
@@ -568,7 +571,17 @@ pub async fn run<S: Source>(
         let wait = match outcome {
             Ok((batch, (records, new, mut skipped))) => {
                 skipped.extend(batch.skipped.iter().cloned());
-                let newest = batch.observations.iter().map(|o| o.observed_at).max();
+                let newest = batch
+                    .observations
+                    .iter()
+                    .map(|o| o.observed_at)
+                    .chain(
+                        batch
+                            .satellite
+                            .iter()
+                            .filter_map(|r| DateTime::from_timestamp_millis(r.acquired_ms)),
+                    )
+                    .max();
                 let drift = (!batch.drift.is_empty()).then(|| batch.drift.describe());
                 tracing::info!(
                     source = id,

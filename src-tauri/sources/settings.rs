@@ -4,7 +4,8 @@
 //!
 //! Every connector is off until the operator turns it on: CPCB's certificate chain is broken
 //! (trusting it is a decision), CWC and IMD answer only from India or whitelisted addresses,
-//! data.gov.in needs a key, and Open-Meteo's free tier is non-commercial.
+//! data.gov.in needs a key, Open-Meteo's free tier is non-commercial, and the satellite layer
+//! downloads image tiles for every located station.
 
 use super::http::HttpSettings;
 use super::runner::Schedule;
@@ -14,7 +15,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 /// The connectors, their default base URL, poll interval (s) and label.
-pub const KNOWN: [(&str, &str, f64, &str); 5] = [
+pub const KNOWN: [(&str, &str, f64, &str); 6] = [
     (
         "cpcb",
         "https://rtwqmsdb1.cpcb.gov.in",
@@ -45,7 +46,48 @@ pub const KNOWN: [(&str, &str, f64, &str); 5] = [
         3_600.0,
         "Open-Meteo weather and GloFAS discharge",
     ),
+    (
+        "satellite",
+        "https://earth-search.aws.element84.com/v1",
+        21_600.0,
+        "Sentinel-2 L2A water estimates (STAC)",
+    ),
 ];
+
+/// `[sources.satellite]` extras: what to search for and how strict the per-station
+/// aggregation is (domain.md §13).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SatelliteOptions {
+    pub collection: String,
+    /// Scenes whose whole-tile cloud cover is at or above this are not searched for.
+    pub max_cloud_cover: f64,
+    /// How far back the first search of a station reaches, days.
+    pub lookback_days: u32,
+    /// New scenes evaluated per station per poll (newest first; the rest wait for the next poll).
+    pub max_scenes: usize,
+    /// Located stations evaluated per poll.
+    pub max_stations: usize,
+    /// Median window half-width, pixels (1 → 3×3).
+    pub radius_px: u32,
+    pub min_valid_pixels: usize,
+    /// Planetary Computer: the SAS token endpoint; asset hrefs are signed with its token.
+    pub token_url: Option<String>,
+}
+
+impl Default for SatelliteOptions {
+    fn default() -> Self {
+        SatelliteOptions {
+            collection: "sentinel-2-l2a".into(),
+            max_cloud_cover: 60.0,
+            lookback_days: 60,
+            max_scenes: 4,
+            max_stations: 50,
+            radius_px: 1,
+            min_valid_pixels: 5,
+            token_url: None,
+        }
+    }
+}
 
 /// One `[sources.<id>]` table; every key optional. (`Debug` is not derived: it would print the
 /// API key.)
@@ -80,6 +122,15 @@ pub struct SourceFile {
     /// data.gov.in: extra `field name = parameter` aliases.
     pub aliases: Option<BTreeMap<String, String>>,
     pub user_agent: Option<String>,
+    /// Satellite: STAC collection, search and aggregation settings.
+    pub collection: Option<String>,
+    pub max_cloud_cover: Option<f64>,
+    pub lookback_days: Option<u32>,
+    pub max_scenes: Option<usize>,
+    pub max_stations: Option<usize>,
+    pub radius_px: Option<u32>,
+    pub min_valid_pixels: Option<usize>,
+    pub token_url: Option<String>,
 }
 
 /// A validated connector configuration. `Debug` masks the API key.
@@ -99,6 +150,7 @@ pub struct SourceConfig {
     pub districts: Vec<String>,
     pub resources: Vec<String>,
     pub aliases: Vec<(String, String)>,
+    pub satellite: SatelliteOptions,
 }
 
 impl std::fmt::Debug for SourceFile {
@@ -231,6 +283,7 @@ fn one(
             .filter(|s| !s.is_empty())
             .collect()
     };
+    let satellite = satellite_options(f, &url)?;
     let cfg = SourceConfig {
         id,
         label,
@@ -246,11 +299,20 @@ fn one(
                 .backoff_base_ms
                 .map(Duration::from_millis)
                 .unwrap_or(defaults.backoff_base),
-            max_concurrency: f.max_concurrency.unwrap_or(2).clamp(1, 16),
+            // Image tiles come from object storage (S3, Azure Blob), built for many small
+            // range reads; agency portals are not.
+            max_concurrency: f
+                .max_concurrency
+                .unwrap_or(if id == "satellite" { 4 } else { 2 })
+                .clamp(1, 16),
             min_interval: f
                 .min_request_interval_ms
                 .map(Duration::from_millis)
-                .unwrap_or(defaults.min_interval),
+                .unwrap_or(if id == "satellite" {
+                    Duration::from_millis(50)
+                } else {
+                    defaults.min_interval
+                }),
             user_agent: f.user_agent.clone().unwrap_or(defaults.user_agent.clone()),
             insecure_tls: f.insecure_tls.unwrap_or(false),
             ca_file: f.ca_file.clone(),
@@ -272,6 +334,7 @@ fn one(
             .flatten()
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),
+        satellite,
     };
     if cfg.enabled {
         match id {
@@ -295,6 +358,67 @@ fn one(
     Ok(cfg)
 }
 
+fn satellite_options(
+    f: &SourceFile,
+    url: &impl Fn(&str, Option<String>, &str) -> Result<String, String>,
+) -> Result<SatelliteOptions, String> {
+    let d = SatelliteOptions::default();
+    let o = SatelliteOptions {
+        collection: f
+            .collection
+            .as_deref()
+            .map(str::trim)
+            .unwrap_or(&d.collection)
+            .to_string(),
+        max_cloud_cover: f.max_cloud_cover.unwrap_or(d.max_cloud_cover),
+        lookback_days: f.lookback_days.unwrap_or(d.lookback_days),
+        max_scenes: f.max_scenes.unwrap_or(d.max_scenes),
+        max_stations: f.max_stations.unwrap_or(d.max_stations),
+        radius_px: f.radius_px.unwrap_or(d.radius_px),
+        min_valid_pixels: f.min_valid_pixels.unwrap_or(d.min_valid_pixels),
+        token_url: match &f.token_url {
+            Some(t) => Some(url("token_url", Some(t.clone()), "")?),
+            None => None,
+        },
+    };
+    if o.collection.is_empty() || o.collection.contains(['/', '?', '#']) {
+        return Err(format!(
+            "collection: `{}` is not a STAC collection id",
+            o.collection
+        ));
+    }
+    if !(o.max_cloud_cover > 0.0 && o.max_cloud_cover <= 100.0) {
+        return Err(format!(
+            "max_cloud_cover: {} is not a percentage above 0",
+            o.max_cloud_cover
+        ));
+    }
+    if !(1..=3650).contains(&o.lookback_days) {
+        return Err(format!(
+            "lookback_days: {} is not 1 to 3650",
+            o.lookback_days
+        ));
+    }
+    if !(1..=50).contains(&o.max_scenes) {
+        return Err(format!("max_scenes: {} is not 1 to 50", o.max_scenes));
+    }
+    if !(1..=5000).contains(&o.max_stations) {
+        return Err(format!("max_stations: {} is not 1 to 5000", o.max_stations));
+    }
+    if o.radius_px > 8 {
+        return Err(format!("radius_px: {} is more than 8", o.radius_px));
+    }
+    let side = 2 * o.radius_px as usize + 1;
+    let window = side * side;
+    if !(1..=window).contains(&o.min_valid_pixels) {
+        return Err(format!(
+            "min_valid_pixels: {} is not 1 to {window} (the {side}×{side} window)",
+            o.min_valid_pixels
+        ));
+    }
+    Ok(o)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -306,7 +430,12 @@ mod tests {
     #[test]
     fn every_source_is_off_by_default_with_the_real_endpoints() {
         let v = validate(&BTreeMap::new(), &no_env).unwrap();
-        assert_eq!(v.len(), 5);
+        assert_eq!(v.len(), 6);
+        assert_eq!(v[5].base_url, "https://earth-search.aws.element84.com/v1");
+        assert_eq!(v[5].satellite, SatelliteOptions::default());
+        assert_eq!(v[5].http.min_interval, Duration::from_millis(50));
+        assert_eq!(v[5].http.max_concurrency, 4);
+        assert_eq!(v[0].http.min_interval, Duration::from_millis(500));
         assert!(v.iter().all(|s| !s.enabled));
         assert_eq!(v[0].base_url, "https://rtwqmsdb1.cpcb.gov.in");
         assert_eq!(v[0].schedule.interval, Duration::from_secs(900));
@@ -370,5 +499,35 @@ mod tests {
         );
         let e = validate(&files, &no_env).unwrap_err();
         assert!(e.contains("interval_s: -1 is out of range"), "{e}");
+
+        let bad = |f: SourceFile| {
+            let mut files = BTreeMap::new();
+            files.insert("satellite".to_string(), f);
+            validate(&files, &no_env).unwrap_err()
+        };
+        let e = bad(SourceFile {
+            max_cloud_cover: Some(120.0),
+            ..Default::default()
+        });
+        assert_eq!(
+            e,
+            "sources.satellite: max_cloud_cover: 120 is not a percentage above 0"
+        );
+        let e = bad(SourceFile {
+            min_valid_pixels: Some(10),
+            ..Default::default()
+        });
+        assert!(
+            e.contains("min_valid_pixels: 10 is not 1 to 9 (the 3×3 window)"),
+            "{e}"
+        );
+        let e = bad(SourceFile {
+            token_url: Some("planetary".into()),
+            ..Default::default()
+        });
+        assert!(
+            e.contains("token_url: `planetary` is not an http(s) URL"),
+            "{e}"
+        );
     }
 }

@@ -169,6 +169,27 @@ const MIGRATIONS: &[&str] = &[
     // 9: the criteria profile an operator chose for a station in the app (overrides the
     // config file's, which only seeds it).
     "ALTER TABLE station ADD COLUMN profile TEXT;",
+    // 10: Sentinel-2 water estimates, one row per station, scene and algorithm, with what is
+    // needed to judge them (domain.md §13). Kept apart from `reading`: a low-confidence context
+    // layer in its own units (FNU, a chl-a proxy) that never feeds QC, alarms or forecasts.
+    "CREATE TABLE satellite_estimate (
+        station_id TEXT NOT NULL,
+        scene_id TEXT NOT NULL,
+        algorithm TEXT NOT NULL,
+        product TEXT NOT NULL,
+        unit TEXT NOT NULL,
+        value REAL,
+        valid_pixels INTEGER NOT NULL,
+        adjacency INTEGER NOT NULL,
+        acquired_at INTEGER NOT NULL,
+        cloud_cover REAL,
+        collection TEXT NOT NULL,
+        platform TEXT,
+        catalogue TEXT NOT NULL,
+        computed_at INTEGER NOT NULL,
+        PRIMARY KEY (station_id, scene_id, algorithm)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX satellite_estimate_time ON satellite_estimate (station_id, acquired_at);",
 ];
 
 pub fn apply(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {

@@ -63,6 +63,30 @@ pub struct ForecastRow {
     pub quantiles: Vec<(f64, f64, f64)>,
 }
 
+/// One satellite estimate of one station from one scene by one algorithm.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SatelliteRow {
+    pub station_id: String,
+    pub scene_id: String,
+    /// `nechad2016_s2b4`, `ndti_lacaux2007`, … (sources::satellite::water).
+    pub algorithm: String,
+    /// `turbidity`, `ndti`, `ndwi`, `ndci`, `chla`.
+    pub product: String,
+    pub unit: String,
+    /// `None`: fewer valid water pixels than required (cloud, shore, no data).
+    pub value: Option<f64>,
+    pub valid_pixels: i64,
+    pub adjacency: bool,
+    pub acquired_ms: i64,
+    /// Whole-tile cloud cover of the scene, percent.
+    pub cloud_cover: Option<f64>,
+    pub collection: String,
+    pub platform: Option<String>,
+    /// The STAC API the scene came from (its host).
+    pub catalogue: String,
+    pub computed_ms: i64,
+}
+
 /// A change to the paired devices.
 #[derive(Debug, Clone)]
 pub enum DeviceChange {
@@ -202,6 +226,38 @@ impl Store {
         self.send(writer::Command::Forecasts { rows, reply })
             .await?;
         rx.await.map_err(|_| StoreError::WriterGone)?
+    }
+
+    /// Stores satellite estimates (a recomputed scene replaces its rows).
+    pub async fn save_satellite(&self, rows: Vec<SatelliteRow>) -> Result<(), StoreError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let (reply, rx) = oneshot::channel();
+        self.send(writer::Command::Satellite { rows, reply })
+            .await?;
+        rx.await.map_err(|_| StoreError::WriterGone)?
+    }
+
+    /// A station's satellite estimates acquired in `[from_ms, to_ms]`, oldest first.
+    pub async fn satellite(
+        &self,
+        station: String,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<SatelliteRow>, StoreError> {
+        self.inner
+            .readers
+            .run(move |c| reader::satellite(c, &station, from_ms, to_ms))
+            .await
+    }
+
+    /// The scenes already evaluated for a station (the connector skips them).
+    pub async fn satellite_scenes(&self, station: String) -> Result<Vec<String>, StoreError> {
+        self.inner
+            .readers
+            .run(move |c| reader::satellite_scenes(c, &station))
+            .await
     }
 
     /// Adds or revokes a paired device; returns the device id (0: nothing to revoke).

@@ -274,6 +274,46 @@ pub fn latest_forecast(
     }))
 }
 
+pub fn satellite(
+    c: &Connection,
+    station: &str,
+    from_ms: i64,
+    to_ms: i64,
+) -> Result<Vec<super::SatelliteRow>, rusqlite::Error> {
+    let mut stmt = c.prepare_cached(
+        "SELECT scene_id, algorithm, product, unit, value, valid_pixels, adjacency, acquired_at,
+                cloud_cover, collection, platform, catalogue, computed_at
+         FROM satellite_estimate
+         WHERE station_id = ?1 AND acquired_at BETWEEN ?2 AND ?3
+         ORDER BY acquired_at, scene_id, algorithm",
+    )?;
+    stmt.query_map(rusqlite::params![station, from_ms, to_ms], |r| {
+        Ok(super::SatelliteRow {
+            station_id: station.to_string(),
+            scene_id: r.get(0)?,
+            algorithm: r.get(1)?,
+            product: r.get(2)?,
+            unit: r.get(3)?,
+            value: r.get(4)?,
+            valid_pixels: r.get(5)?,
+            adjacency: r.get(6)?,
+            acquired_ms: r.get(7)?,
+            cloud_cover: r.get(8)?,
+            collection: r.get(9)?,
+            platform: r.get(10)?,
+            catalogue: r.get(11)?,
+            computed_ms: r.get(12)?,
+        })
+    })?
+    .collect()
+}
+
+pub fn satellite_scenes(c: &Connection, station: &str) -> Result<Vec<String>, rusqlite::Error> {
+    c.prepare_cached("SELECT DISTINCT scene_id FROM satellite_estimate WHERE station_id = ?1")?
+        .query_map([station], |r| r.get(0))?
+        .collect()
+}
+
 /// Per series and calendar month (UTC) of usable sensor readings: (station, parameter,
 /// month 1-12, count, mean, mean of squares). One scan, at start-up; it seeds the sensors'
 /// real-time QC climatology (agency and imported values keep their own).

@@ -33,6 +33,10 @@ pub enum Command {
         rows: Vec<super::ForecastRow>,
         reply: oneshot::Sender<Result<(), StoreError>>,
     },
+    Satellite {
+        rows: Vec<super::SatelliteRow>,
+        reply: oneshot::Sender<Result<(), StoreError>>,
+    },
     Device {
         change: super::DeviceChange,
         reply: oneshot::Sender<Result<i64, StoreError>>,
@@ -106,6 +110,12 @@ fn commit_group(conn: &mut Connection, group: Vec<Command>, known: &mut HashSet<
                     }
                     Outcome::Done
                 }
+                Command::Satellite { rows, .. } => {
+                    for r in rows {
+                        save_satellite(&tx, r)?;
+                    }
+                    Outcome::Done
+                }
                 Command::Device { change, .. } => Outcome::Id(save_device(&tx, change)?),
                 Command::StationProfile {
                     station, profile, ..
@@ -129,7 +139,8 @@ fn commit_group(conn: &mut Connection, group: Vec<Command>, known: &mut HashSet<
                     (
                         Command::Station { reply, .. }
                         | Command::Alarms { reply, .. }
-                        | Command::Forecasts { reply, .. },
+                        | Command::Forecasts { reply, .. }
+                        | Command::Satellite { reply, .. },
                         _,
                     ) => {
                         let _ = reply.send(Ok(()));
@@ -160,7 +171,8 @@ fn commit_group(conn: &mut Connection, group: Vec<Command>, known: &mut HashSet<
                     }
                     Command::Station { reply, .. }
                     | Command::Alarms { reply, .. }
-                    | Command::Forecasts { reply, .. } => {
+                    | Command::Forecasts { reply, .. }
+                    | Command::Satellite { reply, .. } => {
                         let _ = reply.send(Err(err()));
                     }
                     Command::Device { reply, .. } | Command::StationProfile { reply, .. } => {
@@ -268,6 +280,35 @@ pub const VERIFIED_HORIZONS: [usize; 3] = [7, 30, 90];
 /// Stores a forecast: every horizon as the series' newest forecast (one row), and the 7/30/90-day
 /// horizons in the history, one forecast per origin day (the last issued), so a 15-minute cycle
 /// neither grows the file without bound nor writes ninety rows per series.
+fn save_satellite(
+    tx: &rusqlite::Transaction<'_>,
+    r: &super::SatelliteRow,
+) -> Result<(), rusqlite::Error> {
+    tx.prepare_cached(
+        "INSERT OR REPLACE INTO satellite_estimate (station_id, scene_id, algorithm, product,
+            unit, value, valid_pixels, adjacency, acquired_at, cloud_cover, collection, platform,
+            catalogue, computed_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+    )?
+    .execute(params![
+        r.station_id,
+        r.scene_id,
+        r.algorithm,
+        r.product,
+        r.unit,
+        r.value,
+        r.valid_pixels,
+        r.adjacency,
+        r.acquired_ms,
+        r.cloud_cover,
+        r.collection,
+        r.platform,
+        r.catalogue,
+        r.computed_ms,
+    ])?;
+    Ok(())
+}
+
 fn save_forecast(
     tx: &rusqlite::Transaction<'_>,
     f: &super::ForecastRow,

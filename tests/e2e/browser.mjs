@@ -14,6 +14,9 @@
 //   E2E_REPLAY_HOURS  replay window ending now (default 6; played at ×3600, so 6 h take 6 s)
 //   E2E_CATALOGUE_QUERY  catalogue search text (default godavari; must match stations)
 //   E2E_AREA_RIVER   river whose area summary is checked (default Godavari; must have stations on record)
+//   E2E_SATELLITE_STATION  station whose satellite panel is checked (default apacpwq; scripts/test.sh enables the
+//                    satellite source for it against tests/e2e/stac-replay.mjs: a clear and a cloudy scene)
+//   E2E_SATELLITE_TIMEOUT_MS  how long to wait for both scenes in GET …/satellite (default 60000)
 //   E2E_PROFILE_STATION  station whose criteria profile is changed to cpcb.dbu.C and back, whose units and
 //                    "Fetch history" disclosure are checked (default apacpwq)
 //   HUB_RESTART_CMD  optional shell command that restarts the hub on the same port; when set, the
@@ -50,6 +53,8 @@ const REPLAY_HOURS = Number(process.env.E2E_REPLAY_HOURS || 6);
 const CATALOGUE_QUERY = process.env.E2E_CATALOGUE_QUERY || 'godavari';
 const AREA_RIVER = process.env.E2E_AREA_RIVER || 'Godavari';
 const PROFILE_STATION = process.env.E2E_PROFILE_STATION || 'apacpwq';
+const SATELLITE_STATION = process.env.E2E_SATELLITE_STATION || 'apacpwq';
+const SATELLITE_TIMEOUT = Number(process.env.E2E_SATELLITE_TIMEOUT_MS || 60_000);
 const IMPORT_FIXTURE = path.join(here, '../fixtures/sources/nwmp/mpcb_nwmp_table_sample.csv');
 const ARGS = [
   '--headless',
@@ -197,6 +202,16 @@ const scrollToTestId = (testid, offset = 16) =>
     },
     [testid, offset],
   );
+/** Viewport shots `<name>-light.png` and `<name>-dark.png`, each scrolled to `testid`. */
+async function shotsAt(testid, name) {
+  await scrollToTestId(testid);
+  await page.waitForTimeout(200);
+  await shot(`${name}-light.png`, false);
+  await withTheme('dark', async () => {
+    await scrollToTestId(testid);
+    await shot(`${name}-dark.png`, false);
+  });
+}
 const waitCatalogue = () =>
   page.waitForFunction(() => document.querySelector('[data-testid=catalogue]')?.getAttribute('data-state') === 'ok', null, { timeout: 10_000 });
 const waitArea = () =>
@@ -1299,13 +1314,7 @@ try {
       if (Boolean(c.circuit_open_until) !== ((await card.getByTestId('connector-circuit').count()) === 1)) throw new Error(`connector-${c.id}: circuit line ≠ API`);
       states.push(`${c.id}=${st}`);
     }
-    await scrollToTestId('connectors');
-    await page.waitForTimeout(200);
-    await shot('connectors-light.png', false);
-    await withTheme('dark', async () => {
-      await scrollToTestId('connectors');
-      await shot('connectors-dark.png', false);
-    });
+    await shotsAt('connectors', 'connectors');
     await page.getByTestId('nav-list').click();
     await rows.first().waitFor({ state: 'visible', timeout: 5_000 });
     return states.join(', ') || 'no connectors';
@@ -1352,6 +1361,73 @@ try {
     await withTheme('dark', () => shot('station-sources-dark.png'));
     const counts = Object.entries(groups).map(([g, f]) => `${g} ${f.length}`).join(', ');
     return `${counts}; ${sensors} sensor water-quality field(s)${api.flood ? `; flood ${api.flood.status}` : ''}`;
+  });
+
+  await step(`satellite estimates of ${SATELLITE_STATION} beside the in-situ values (replayed clear and cloudy Sentinel-2 scenes)`, async () => {
+    // The connector evaluates the replayed scenes soon after the hub starts: wait for them in the API first,
+    // so a failure says whether the backend or the panel is at fault.
+    const apiPath = `/api/stations/${encodeURIComponent(SATELLITE_STATION)}/satellite`;
+    let api = await getApi(apiPath, 'this hub has no /satellite endpoint');
+    const deadline = Date.now() + SATELLITE_TIMEOUT;
+    while ((api.scenes ?? []).length < 2 && Date.now() < deadline) {
+      await page.waitForTimeout(1_000);
+      api = await getApi(apiPath, 'the /satellite endpoint went away');
+    }
+    if (!api.enabled) throw new Error(`GET ${apiPath}: enabled=false; the hub needs [sources.satellite] enabled (scripts/test.sh points it at tests/e2e/stac-replay.mjs)`);
+    if ((api.scenes ?? []).length < 2) {
+      const src = api.source ?? {};
+      throw new Error(
+        `GET ${apiPath}: ${(api.scenes ?? []).length} scene(s) after ${SATELLITE_TIMEOUT / 1000} s, expected 2; connector ${src.state ?? 'not reported'}, reason ${src.reason ?? '—'}, last error ${src.last_error ?? '—'}`,
+      );
+    }
+    await openStation(SATELLITE_STATION);
+    const panel = page.getByTestId('satellite-panel');
+    await panel.waitFor({ state: 'visible', timeout: 10_000 });
+    const rowSel = '[data-testid=satellite-panel] [data-testid=satellite-scene]';
+    try {
+      await page.waitForFunction((sel) => document.querySelectorAll(sel).length === 2, rowSel, { timeout: 30_000 });
+    } catch {
+      const [st, mode, n, text] = await panel.evaluate((e, sel) => [e.dataset.state, e.dataset.mode, document.querySelectorAll(sel).length, e.textContent.trim().slice(0, 160)], rowSel);
+      throw new Error(`satellite-panel shows ${n} satellite-scene row(s) after 30 s (data-state=${st}, data-mode=${mode}), API has 2: "${text}"`);
+    }
+    const rowsShown = await page.locator(rowSel).evaluateAll((els) =>
+      els.map((r) => {
+        const cell = (id) => {
+          const c = r.querySelector(`[data-testid=${id}]`);
+          return { state: c?.dataset.state ?? '', value: c?.dataset.value ?? '', text: c?.textContent.replace(/\s+/g, ' ').trim() ?? '' };
+        };
+        return { id: r.dataset.sceneId, turb: cell('sat-turbidity'), insitu: cell('sat-turbidity-insitu') };
+      }),
+    );
+    const clear = rowsShown.find((r) => r.id.startsWith('S2B_'));
+    const cloudy = rowsShown.find((r) => r.id.startsWith('S2A_'));
+    if (!clear || !cloudy) throw new Error(`scene rows ${rowsShown.map((r) => r.id).join(', ')}: expected one S2B_… (clear) and one S2A_… (cloudy)`);
+    if (rowsShown[0] !== clear) throw new Error(`rows not newest first: ${rowsShown.map((r) => r.id).join(', ')}`);
+    const v = Number(clear.turb.value);
+    if (clear.turb.state !== 'value' || !(v >= 12.9 && v <= 13.1) || !clear.turb.text.includes('FNU')) {
+      throw new Error(`clear scene ${clear.id}: satellite turbidity "${clear.turb.text}" (data-value ${clear.turb.value || 'none'}), expected ≈ 12.97 FNU (12.9–13.1)`);
+    }
+    const apiClear = api.scenes.find((sc) => sc.scene_id === clear.id);
+    if (clear.insitu.state !== 'value' || !Number.isFinite(Number(clear.insitu.value)) || clear.insitu.value === '') {
+      throw new Error(`clear scene ${clear.id}: no in-situ turbidity shown ("${clear.insitu.text}"); API in_situ ${JSON.stringify(apiClear?.in_situ ?? null)}`);
+    }
+    if (cloudy.turb.state !== 'few' || !cloudy.turb.text.includes('too few water pixels')) {
+      throw new Error(`cloudy scene ${cloudy.id}: satellite turbidity reads "${cloudy.turb.text}" (data-state ${cloudy.turb.state}), expected "too few water pixels (n valid)"`);
+    }
+    if (!(await page.getByTestId('satellite-caveat').isVisible())) throw new Error('satellite-caveat not visible');
+    await shotsAt('satellite-panel', 'station-satellite');
+    await page.setViewportSize({ width: 390, height: 844 });
+    let over = 0;
+    try {
+      await scrollToTestId('satellite-panel');
+      await page.waitForTimeout(300);
+      over = await overflowX();
+      await shot('station-satellite-phone.png', false);
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 860 });
+    }
+    if (over > 1) throw new Error(`horizontal overflow on a phone: ${over}px (the table should scroll inside the panel)`);
+    return `clear ${clear.turb.text} vs in situ ${clear.insitu.text}; cloudy "${cloudy.turb.text}"`;
   });
 
   await step(`catalogue: search "${CATALOGUE_QUERY}" (debounced), state filter, rows like GET /api/catalogue`, async () => {

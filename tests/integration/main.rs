@@ -19,6 +19,7 @@ mod forecast;
 mod tls;
 // Government connectors against a local replay server: every failure mode, then recovery.
 mod replay;
+mod satellite;
 mod sources;
 // Who may act: loopback trust, paired devices, one-time codes, revocation.
 mod pairing;

@@ -1,7 +1,9 @@
 //! A local replay server for the government connectors: serves realistic payloads by path and,
 //! on demand, every failure mode agency portals show (5xx, 429 with Retry-After, a hang past the
 //! client's timeout, truncated JSON, an HTML error page, a renamed field, an empty list), over
-//! HTTP or HTTPS with a private certificate. Conditional requests get 304 on a matching ETag.
+//! HTTP or HTTPS with a private certificate. Conditional requests get 304 on a matching ETag;
+//! `Range: bytes=a-b` gets 206 with the bytes and a `Content-Range` (COG tile reads), unless
+//! [`Mode::IgnoreRange`] answers with the whole file as some servers do.
 
 #![allow(dead_code)]
 
@@ -25,6 +27,17 @@ pub enum Mode {
     Html,
     /// Serve this body instead of the route's (a renamed field, an empty list, …).
     Body(Vec<u8>),
+    /// Answer range requests with 200 and the whole body.
+    IgnoreRange,
+}
+
+/// One request as received: method, path, `Range` header, body.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub method: String,
+    pub path: String,
+    pub range: Option<String>,
+    pub body: Vec<u8>,
 }
 
 #[derive(Default)]
@@ -33,6 +46,7 @@ struct State {
     routes: HashMap<String, Vec<u8>>,
     /// (path, text the query must contain, body): checked before `routes`.
     query_routes: Vec<(String, String, Vec<u8>)>,
+    seen: Vec<Seen>,
 }
 
 pub struct Replay {
@@ -128,6 +142,11 @@ impl Replay {
     pub fn set_mode(&self, mode: Mode) {
         self.state.lock().unwrap().mode = Some(mode);
     }
+
+    /// Every request received so far.
+    pub fn seen(&self) -> Vec<Seen> {
+        self.state.lock().unwrap().seen.clone()
+    }
 }
 
 impl Drop for Replay {
@@ -171,13 +190,35 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
         .map(|(_, q)| q)
         .unwrap_or("")
         .to_string();
-    let if_none_match = head.lines().find_map(|l| {
-        let (k, v) = l.split_once(':')?;
-        k.eq_ignore_ascii_case("if-none-match")
-            .then(|| v.trim().to_string())
-    });
+    let header = |name: &str| {
+        head.lines().find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case(name).then(|| v.trim().to_string())
+        })
+    };
+    let if_none_match = header("if-none-match");
+    let range = header("range");
+    // The request body (a STAC search), after the header block.
+    let header_end = buf.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or(0) + 4;
+    let want = header("content-length")
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(0)
+        .min(1 << 20);
+    let mut req_body = buf[header_end.min(buf.len())..].to_vec();
+    while req_body.len() < want {
+        match stream.read(&mut chunk).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => req_body.extend_from_slice(&chunk[..n]),
+        }
+    }
     let (mode, body) = {
-        let s = state.lock().unwrap();
+        let mut s = state.lock().unwrap();
+        s.seen.push(Seen {
+            method: head.split_whitespace().next().unwrap_or("").to_string(),
+            path: path.clone(),
+            range: range.clone(),
+            body: req_body,
+        });
         (
             s.mode.clone().unwrap_or(Mode::Normal),
             s.query_routes
@@ -188,6 +229,7 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
         )
     };
     let json = "application/json";
+    let ignore_range = mode == Mode::IgnoreRange;
     let (status, ctype, body, extra): (u16, &str, Vec<u8>, String) = match mode {
         Mode::Hang => {
             tokio::time::sleep(Duration::from_secs(120)).await;
@@ -211,7 +253,23 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
             Some(b) => (200, json, b[..b.len() / 2].to_vec(), String::new()),
             None => (404, "text/plain", b"not found".to_vec(), String::new()),
         },
-        Mode::Normal => match body {
+        Mode::Normal | Mode::IgnoreRange => match body {
+            Some(b) if range.is_some() && !ignore_range => {
+                match parse_range(range.as_deref().unwrap_or(""), b.len()) {
+                    Some((start, end)) => (
+                        206,
+                        "image/tiff",
+                        b[start..=end].to_vec(),
+                        format!("Content-Range: bytes {start}-{end}/{}\r\n", b.len()),
+                    ),
+                    None => (
+                        416,
+                        "text/plain",
+                        Vec::new(),
+                        format!("Content-Range: bytes */{}\r\n", b.len()),
+                    ),
+                }
+            }
             Some(b) => {
                 let tag = etag_of(&b);
                 if if_none_match.as_deref() == Some(tag.as_str()) {
@@ -226,6 +284,8 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
     };
     let reason = match status {
         200 => "OK",
+        206 => "Partial Content",
+        416 => "Range Not Satisfiable",
         304 => "Not Modified",
         404 => "Not Found",
         429 => "Too Many Requests",
@@ -238,4 +298,15 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
     let _ = stream.write_all(head.as_bytes()).await;
     let _ = stream.write_all(&body).await;
     let _ = stream.shutdown().await;
+}
+
+/// `bytes=a-b` (b clamped to the end) as inclusive offsets; `None` if unsatisfiable.
+fn parse_range(v: &str, len: usize) -> Option<(usize, usize)> {
+    let (a, b) = v.trim().strip_prefix("bytes=")?.split_once('-')?;
+    let start: usize = a.trim().parse().ok()?;
+    let end = match b.trim() {
+        "" => len.checked_sub(1)?,
+        b => b.parse::<usize>().ok()?.min(len.checked_sub(1)?),
+    };
+    (start < len && start <= end).then_some((start, end))
 }

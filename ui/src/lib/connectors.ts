@@ -66,6 +66,7 @@ const NAMES: Record<string, string> = {
   cwc: 'CWC',
   imd: 'IMD',
   openmeteo: 'Open-Meteo',
+  satellite: 'Sentinel-2',
 };
 
 /** A connector id or provenance (`cpcb_rtwqms`) as a name; unknown ones as they are, null → "". */

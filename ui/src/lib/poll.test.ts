@@ -52,6 +52,17 @@ describe('poll', () => {
     expect(f.listening()).toBe(false);
   });
 
+  it('asks an interval function again after every run', async () => {
+    const f = fakeDeps();
+    let n = 0;
+    poll(async () => void n++, () => (n < 2 ? 1_000 : 60_000), f.deps);
+    await settle();
+    expect(f.timers.map((t) => t.ms)).toEqual([1_000]);
+    f.tick();
+    await settle();
+    expect(f.timers.map((t) => t.ms)).toEqual([60_000]);
+  });
+
   it('skips runs while hidden and catches up when visible again', async () => {
     const f = fakeDeps();
     const task = vi.fn(async () => {});

@@ -1,5 +1,6 @@
 // Periodic refresh while the page is visible (pure scheduling; unit tested with fake timers).
-// Runs the task at once, then `intervalMs` after each run finished (runs never overlap). While the
+// Runs the task at once, then `intervalMs` after each run finished (runs never overlap; a function
+// is asked again after every run, so the pace can follow what the task found). While the
 // document is hidden nothing runs; becoming visible again runs the task at once.
 
 export interface PollDeps {
@@ -24,7 +25,7 @@ function browserDeps(): PollDeps {
 }
 
 /** Starts polling; returns a function that stops it. */
-export function poll(task: () => Promise<unknown> | unknown, intervalMs: number, deps: PollDeps = browserDeps()): () => void {
+export function poll(task: () => Promise<unknown> | unknown, intervalMs: number | (() => number), deps: PollDeps = browserDeps()): () => void {
   let stopped = false;
   let running = false;
   let timer: unknown = null;
@@ -33,7 +34,7 @@ export function poll(task: () => Promise<unknown> | unknown, intervalMs: number,
 
   const schedule = () => {
     if (stopped) return;
-    timer = deps.setTimeout(tick, intervalMs);
+    timer = deps.setTimeout(tick, typeof intervalMs === 'function' ? intervalMs() : intervalMs);
   };
 
   async function run() {

@@ -124,6 +124,22 @@ describe('Tauri backend', () => {
     ]);
   });
 
+  it('maps stationSatellite to station_satellite {stationId, days} (null = the hub default)', async () => {
+    const b = createTauriBackend(observable<ConnectionState>('connecting'));
+    const reply = { station_id: 'apacpwq', enabled: true, scenes: [] };
+    invoke.mockResolvedValue(reply);
+    await expect(b.stationSatellite('apacpwq')).resolves.toEqual(reply);
+    await b.stationSatellite('apacpwq', 90.5);
+    expect(invoke.mock.calls).toEqual([
+      ['station_satellite', { stationId: 'apacpwq', days: null }],
+      ['station_satellite', { stationId: 'apacpwq', days: 90 }],
+    ]);
+    invoke.mockRejectedValueOnce({ kind: 'not_found', message: 'unknown station x' });
+    await expect(b.stationSatellite('x')).rejects.toMatchObject({ name: 'RpcError', kind: 'not_found', message: 'unknown station x' });
+    invoke.mockRejectedValueOnce({ kind: 'bad_request', message: 'days: 0 is not 1 to 3650' });
+    await expect(b.stationSatellite('apacpwq', 0)).rejects.toMatchObject({ name: 'RpcError', kind: 'bad_request' });
+  });
+
   it('normalises errors of the new commands to RpcError', async () => {
     const b = createTauriBackend(observable<ConnectionState>('connecting'));
     invoke.mockRejectedValueOnce({ kind: 'not_found', message: 'no station on record for river `X`' });

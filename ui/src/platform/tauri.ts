@@ -21,6 +21,7 @@ import type {
   PairStart,
   PairStatus,
   PairedDevice,
+  SatelliteReply,
   Series,
   SeriesReply,
   Station,
@@ -104,6 +105,8 @@ export function createTauriBackend(state: Writable<ConnectionState>): Backend {
     sources: () =>
       call<HealthReply>('health').then((h) => (Array.isArray(h?.sources) ? (h.sources as ConnectorHealth[]) : [])),
     stationComprehensive: (stationId) => call<ComprehensiveReply>('station_comprehensive', { stationId }),
+    stationSatellite: (stationId, days) =>
+      call<SatelliteReply>('station_satellite', { stationId, days: typeof days === 'number' && Number.isFinite(days) ? Math.floor(days) : null }),
     areaSummary: (kind, name) => call<AreaSummary>('area_summary', { kind, name }),
     catalogue: (query = {}) =>
       call<CatalogueReply>('catalogue', {

@@ -326,7 +326,7 @@ export interface HealthReply {
 }
 
 /** Connector ids (`[sources.<id>]` in the hub's configuration). */
-export type ConnectorId = 'cpcb' | 'datagov' | 'cwc' | 'imd' | 'openmeteo';
+export type ConnectorId = 'cpcb' | 'datagov' | 'cwc' | 'imd' | 'openmeteo' | 'satellite';
 /** `not_authorised` = the agency refused access (credentials, IP whitelist), not an outage. */
 export type ConnectorState = 'disabled' | 'starting' | 'ok' | 'degraded' | 'not_authorised';
 
@@ -474,6 +474,67 @@ export interface ComprehensiveReply {
   district_bulletins: DistrictBulletins | null;
   device: CompField[];
   connectors: ConnectorHealth[];
+}
+
+/** Products of the satellite layer (`values` keys of a scene). */
+export type SatelliteProduct = 'turbidity' | 'ndti' | 'ndwi' | 'ndci' | 'chla';
+
+/** One algorithm's estimate for a scene at a station; `value` null = too few valid water pixels. */
+export interface SatelliteValue {
+  /** E.g. `nechad2016_s2b4`, `ndti_lacaux2007`, `chla_ndci_mishra2012_field`. */
+  algorithm: string;
+  /** `FNU`, `mg/m3`, or `1` for the indices. */
+  unit: string;
+  value: number | null;
+  /** Water pixels (not cloud, shadow, land or no data) in the window around the station. */
+  valid_pixels: number;
+  /** The window touches shore or cloud (adjacency effects likely). */
+  adjacency: boolean;
+}
+
+/** The in-situ reading nearest the overpass (within ± `in_situ_window_h`). */
+export interface InSituMatch {
+  parameter: string;
+  value: number | null;
+  unit: string;
+  observed_at: string;
+  /** Reading time minus overpass time (negative = before the overpass). */
+  minutes_from_overpass: number;
+}
+
+/** One Sentinel-2 scene evaluated at the station. */
+export interface SatelliteScene {
+  scene_id: string;
+  acquired_at: string;
+  acquired_ms: number;
+  platform: string | null;
+  collection: string;
+  /** Whole-tile cloud cover, %. */
+  cloud_cover: number | null;
+  catalogue: string;
+  computed_at: string;
+  /** By product (`SatelliteProduct`; any may be missing). */
+  values: Partial<Record<SatelliteProduct | (string & {}), SatelliteValue>>;
+  /** `turbidity` and `chla` when the station measured them near the overpass. */
+  in_situ?: Partial<Record<'turbidity' | 'chla', InSituMatch>>;
+}
+
+/** `GET /api/stations/{id}/satellite?days=N` (Tauri `station_satellite`). */
+export interface SatelliteReply {
+  station_id: string;
+  location: { lat: number; lon: number } | null;
+  generated_at: string;
+  days: number;
+  /** `[sources.satellite]` is turned on. */
+  enabled: boolean;
+  /** The STAC catalogue's base URL, or null. */
+  catalogue: string | null;
+  min_valid_pixels: number | null;
+  in_situ_window_h: number;
+  /** The satellite connector's health (as in `GET /api/sources`), or null. */
+  source: ConnectorHealth | null;
+  /** Newest first. */
+  scenes: SatelliteScene[];
 }
 
 export type AreaKind = 'river' | 'district' | 'state';
@@ -701,6 +762,8 @@ export interface Backend {
   sources(): Promise<ConnectorHealth[]>;
   /** Everything known about a station from every source. */
   stationComprehensive(id: string): Promise<ComprehensiveReply>;
+  /** Sentinel-2 estimates beside the in-situ values over the last `days` (hub default 365; 404 unknown station, 400 bad days). */
+  stationSatellite(id: string, days?: number): Promise<SatelliteReply>;
   /** Stations on record for a river, district or state with their status (404 `not_found` when none). */
   areaSummary(kind: AreaKind, name: string): Promise<AreaSummary>;
   /** Searches the India station catalogue. */

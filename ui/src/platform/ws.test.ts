@@ -2,7 +2,18 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { observable } from './observable';
 import type { ConnectionState, HubMessage } from './types';
 import { RpcError, isBadRequest, isNotFound, isUnauthorized } from './types';
-import { BACKOFF_MAX_MS, PING_INTERVAL_MS, backfillBody, backoffDelay, catalogueSearch, createWsBackend, parseFrame, wsUrl, type SocketLike } from './ws';
+import {
+  BACKOFF_MAX_MS,
+  PING_INTERVAL_MS,
+  backfillBody,
+  backoffDelay,
+  catalogueSearch,
+  createWsBackend,
+  daysQuery,
+  parseFrame,
+  wsUrl,
+  type SocketLike,
+} from './ws';
 
 class FakeSocket implements SocketLike {
   static all: FakeSocket[] = [];
@@ -482,6 +493,42 @@ describe('connector, unified-view, area and catalogue REST calls', () => {
     await expect(backend.sources()).rejects.toMatchObject({ kind: 'bad_response', status: 200 });
     fetchMock.mockRejectedValueOnce(new TypeError('Failed to fetch'));
     await expect(backend.catalogue({ q: 'x' })).rejects.toMatchObject({ kind: 'network' });
+  });
+});
+
+describe('satellite REST call', () => {
+  const ok = (body: unknown) => new Response(JSON.stringify(body), { status: 200 });
+
+  it('GETs /api/stations/{id}/satellite with the id encoded and ?days only when given', async () => {
+    const { backend, fetchMock } = setup();
+    const reply = { station_id: 'MH/1', enabled: false, scenes: [] };
+    fetchMock.mockImplementation(async () => ok(reply));
+    await expect(backend.stationSatellite('MH/1')).resolves.toEqual(reply);
+    await backend.stationSatellite('apacpwq', 365);
+    await backend.stationSatellite('apacpwq', 30.9);
+    expect(fetchMock.mock.calls.map((c) => String(c[0]))).toEqual([
+      'http://hub.local:8080/api/stations/MH%2F1/satellite',
+      'http://hub.local:8080/api/stations/apacpwq/satellite?days=365',
+      'http://hub.local:8080/api/stations/apacpwq/satellite?days=30',
+    ]);
+  });
+
+  it('daysQuery leaves out missing and non-finite days', () => {
+    expect(daysQuery()).toBe('');
+    expect(daysQuery(Number.NaN)).toBe('');
+    expect(daysQuery(7)).toBe('?days=7');
+  });
+
+  it('rejects an unknown station and bad days with the hub kind and status', async () => {
+    const { backend, fetchMock } = setup();
+    fetchMock.mockResolvedValueOnce(new Response('{"kind":"not_found","message":"unknown station x"}', { status: 404 }));
+    const err = await backend.stationSatellite('x').catch((e: unknown) => e);
+    expect(err).toMatchObject({ kind: 'not_found', status: 404, message: 'unknown station x' });
+    expect(isNotFound(err)).toBe(true);
+    fetchMock.mockResolvedValueOnce(new Response('{"kind":"bad_request","message":"days: 0 is not 1 to 3650"}', { status: 400 }));
+    const bad = await backend.stationSatellite('apacpwq', 0).catch((e: unknown) => e);
+    expect(isBadRequest(bad)).toBe(true);
+    expect(bad).toMatchObject({ message: 'days: 0 is not 1 to 3650' });
   });
 });
 

@@ -37,6 +37,7 @@ import type {
   PairStart,
   PairStatus,
   PairedDevice,
+  SatelliteReply,
   Series,
   SeriesReply,
   Station,
@@ -134,6 +135,11 @@ export function catalogueSearch(query: CatalogueQuery): string {
   if (typeof query.limit === 'number' && Number.isFinite(query.limit)) q.set('limit', String(Math.max(0, Math.floor(query.limit))));
   const s = q.toString();
   return s ? `?${s}` : '';
+}
+
+/** `?days=N` (a whole number of days), or nothing for the hub's default (365). */
+export function daysQuery(days?: number): string {
+  return typeof days === 'number' && Number.isFinite(days) ? `?days=${Math.floor(days)}` : '';
 }
 
 /** `POST /api/backfill` body: `parameters` only for CPCB and only when some are named. */
@@ -357,6 +363,7 @@ export function createWsBackend(opts: WsOptions): WsBackend {
     health: () => getJsonChecked<HealthReply>('/health'),
     sources: () => getJsonChecked<ConnectorHealth[]>('/api/sources'),
     stationComprehensive: (id) => getJsonChecked<ComprehensiveReply>(`/api/stations/${encodeURIComponent(id)}/comprehensive`),
+    stationSatellite: (id, days) => getJsonChecked<SatelliteReply>(`/api/stations/${encodeURIComponent(id)}/satellite${daysQuery(days)}`),
     areaSummary: (kind, name) => getJsonChecked<AreaSummary>(`/api/${AREA_PATHS[kind]}/${encodeURIComponent(name)}`),
     catalogue(query: CatalogueQuery = {}) {
       return getJsonChecked<CatalogueReply>(`/api/catalogue${catalogueSearch(query)}`);
