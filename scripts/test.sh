@@ -27,8 +27,9 @@ GUI_BIN="$CARGO_TARGET_DIR/debug/purehealth"
 
 # ---- step bodies --------------------------------------------------------------------------------
 # Starts tests/e2e/stac-replay.mjs (the Sentinel-2 fixture scenes as a STAC API with COG range
-# reads) on a free port and writes a hub config enabling the satellite source against it for the
-# demo station apacpwq. Sets STAC_PID, STAC_URL and HUB_CONFIG.
+# reads; also the map tiles of the browser e2e's online-tiles step) on a free port and writes a hub
+# config enabling the satellite source against it for the demo station apacpwq. Sets STAC_PID,
+# STAC_URL and HUB_CONFIG.
 start_stac_replay() {
   local portfile="$PH_TMP/stac-replay.port" i
   rm -f "$portfile"
@@ -88,7 +89,7 @@ e2e_browser() {
     -t purehealth/e2e-river/do -m '{"value": 2.0, "unit": "mg/L"}' \
     || { ph_log "mosquitto_pub failed"; ph_stop "$pid"; return 1; }
   # shellcheck disable=SC2016  # expanded by the inner bash
-  E2E_REQUIRE_ALARM=1 E2E_BROKER_PORT="$broker_port" HUB_RESTART_CMD="kill -TERM \$(cat '$pidfile') && sleep 1" \
+  E2E_REQUIRE_ALARM=1 E2E_BROKER_PORT="$broker_port" E2E_TILES_URL="$STAC_URL" HUB_RESTART_CMD="kill -TERM \$(cat '$pidfile') && sleep 1" \
   HUB_URL="http://127.0.0.1:$hub_port" timeout --kill-after=10 "$PH_E2E_TIMEOUT" \
     bash -c 'source "$PH_ROOT/scripts/lib.sh"; ph_e2e_node tests/e2e/browser.mjs' || rc=$?
   if [ "$rc" -ne 0 ]; then

@@ -277,9 +277,7 @@ fn insert(
 /// Horizons (days) of every issued forecast kept for later verification.
 pub const VERIFIED_HORIZONS: [usize; 3] = [7, 30, 90];
 
-/// Stores a forecast: every horizon as the series' newest forecast (one row), and the 7/30/90-day
-/// horizons in the history, one forecast per origin day (the last issued), so a 15-minute cycle
-/// neither grows the file without bound nor writes ninety rows per series.
+/// Stores one satellite estimate; a recomputed scene replaces its row.
 fn save_satellite(
     tx: &rusqlite::Transaction<'_>,
     r: &super::SatelliteRow,
@@ -309,6 +307,9 @@ fn save_satellite(
     Ok(())
 }
 
+/// Stores a forecast: every horizon as the series' newest forecast (one row), and the 7/30/90-day
+/// horizons in the history, one forecast per origin day (the last issued), so a 15-minute cycle
+/// neither grows the file without bound nor writes ninety rows per series.
 fn save_forecast(
     tx: &rusqlite::Transaction<'_>,
     f: &super::ForecastRow,

@@ -17,6 +17,9 @@
 //   E2E_SATELLITE_STATION  station whose satellite panel is checked (default apacpwq; scripts/test.sh enables the
 //                    satellite source for it against tests/e2e/stac-replay.mjs: a clear and a cloudy scene)
 //   E2E_SATELLITE_TIMEOUT_MS  how long to wait for both scenes in GET …/satellite (default 60000)
+//   E2E_TILES_URL    optional base URL of a server answering /tiles/{z}/{x}/{y}.png and /tiles/count
+//                    (tests/e2e/tiles.mjs; scripts/test.sh passes stac-replay.mjs's); without it the
+//                    map's online-tiles step is skipped
 //   E2E_PROFILE_STATION  station whose criteria profile is changed to cpcb.dbu.C and back, whose units and
 //                    "Fetch history" disclosure are checked (default apacpwq)
 //   HUB_RESTART_CMD  optional shell command that restarts the hub on the same port; when set, the
@@ -31,6 +34,7 @@
 // playwright-core is resolved from ui/node_modules (a devDependency of ui/), so
 // run `npm ci` in ui/ first. Exit code: 0 when every step passed, 1 otherwise.
 import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -55,6 +59,7 @@ const AREA_RIVER = process.env.E2E_AREA_RIVER || 'Godavari';
 const PROFILE_STATION = process.env.E2E_PROFILE_STATION || 'apacpwq';
 const SATELLITE_STATION = process.env.E2E_SATELLITE_STATION || 'apacpwq';
 const SATELLITE_TIMEOUT = Number(process.env.E2E_SATELLITE_TIMEOUT_MS || 60_000);
+const TILES_URL = (process.env.E2E_TILES_URL || '').replace(/\/+$/, '');
 const IMPORT_FIXTURE = path.join(here, '../fixtures/sources/nwmp/mpcb_nwmp_table_sample.csv');
 const ARGS = [
   '--headless',
@@ -109,8 +114,13 @@ let restarting = false;
 page.on('console', (m) => {
   if (m.type() === 'error' && !restarting) consoleErrors.push(`${m.text()}${m.location()?.url ? ` (${m.location().url})` : ''}`);
 });
+/** Tile servers the online-tiles step makes unreachable on purpose (their failed tiles are logged). */
+const deadTileOrigins = [];
 /** "No forecast yet" is a 404 the forecast panel expects (and retries); the browser still logs it. */
-const expectedError = (e) => /WebSocket connection to .* failed/i.test(e) || /status of 404.*\/api\/stations\/[^/]+\/forecast\?/.test(e);
+const expectedError = (e) =>
+  /WebSocket connection to .* failed/i.test(e) ||
+  /status of 404.*\/api\/stations\/[^/]+\/forecast\?/.test(e) ||
+  deadTileOrigins.some((o) => e.startsWith('Failed to load resource') && e.includes(`(${o}/`));
 page.on('pageerror', (e) => consoleErrors.push(String(e)));
 
 const shot = (name, fullPage = true) => page.screenshot({ path: path.join(ARTIFACTS, name), fullPage });
@@ -162,6 +172,17 @@ async function getJson(url) {
   if (!res.ok()) throw new Error(`${url}: HTTP ${res.status()}`);
   return res.json();
 }
+
+/** A port on 127.0.0.1 nothing listens on (bound once, then released). */
+const closedPort = () =>
+  new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
 
 /** Switches the theme select, waits for `data-theme`, runs `fn`, then returns to `system`. */
 async function withTheme(theme, fn) {
@@ -1668,6 +1689,137 @@ try {
     await rows.first().waitFor({ state: 'visible', timeout: 5_000 });
     return `${st.paths} border line(s), ${st.labels} state name(s) at this zoom, asset ${new URL(res.url()).pathname} from the hub`;
   });
+
+  const OSM_TILES = 'https://tile.openstreetmap.org/{z}/{x}/{y}.png';
+  if (TILES_URL) {
+    await step('map online tiles: off by default, local tile server beneath the outlines, invalid URL, unreachable server, off again', async () => {
+      const toggle = page.getByTestId('map-tiles-toggle');
+      const urlInput = page.getByTestId('map-tiles-url');
+      const served = async () => (await getJson(`${TILES_URL}/tiles/count`)).tiles;
+      const mapTiles = () => page.getByTestId('map').getAttribute('data-tiles');
+      const tileState = () =>
+        page.evaluate(() => {
+          const z = (sel) => Number(getComputedStyle(document.querySelector(sel)).zIndex);
+          const land = [...document.querySelectorAll('.leaflet-overlay-pane path')];
+          return {
+            imgs: document.querySelectorAll('.leaflet-tile-pane img').length,
+            loaded: [...document.querySelectorAll('img.leaflet-tile-loaded')].map((i) => i.src),
+            land: land.length,
+            landFill: [...new Set(land.map((p) => p.getAttribute('fill-opacity')))].join(','),
+            below: z('.leaflet-tile-pane') < z('.leaflet-overlay-pane'),
+            filter: getComputedStyle(document.querySelector('.ph-tiles') ?? document.body).filter,
+            attribution: document.querySelector('.leaflet-control-attribution')?.textContent ?? '',
+            note: document.querySelector('.map-view .attribution')?.textContent ?? '',
+          };
+        });
+      // No internet here: the default OpenStreetMap tiles fail at once (and are counted).
+      let osm = 0;
+      await page.route('https://tile.openstreetmap.org/**', (r) => (osm++, r.abort('internetdisconnected')));
+      deadTileOrigins.push('https://tile.openstreetmap.org');
+      try {
+        await page.getByTestId('nav-map').click();
+        await toggle.waitFor({ state: 'visible', timeout: 10_000 });
+        await page.locator(MAP_POINTS).first().waitFor({ state: 'visible', timeout: 10_000 });
+        await page.waitForTimeout(500);
+        const off = await tileState();
+        if (await toggle.isChecked()) throw new Error('Online map tiles ticked by default');
+        if (off.imgs || osm) throw new Error(`tiles fetched while off: ${off.imgs} img(s), ${osm} OpenStreetMap request(s)`);
+        if (await urlInput.count()) throw new Error('tile URL field shown while the tiles are off');
+        if (off.landFill !== '1') throw new Error(`offline land fill-opacity ${off.landFill} with the tiles off`);
+
+        await toggle.check();
+        if ((await page.evaluate(() => localStorage.getItem('purehealth.mapTiles'))) !== '1') throw new Error('purehealth.mapTiles not 1 after ticking');
+        await urlInput.waitFor({ state: 'visible', timeout: 5_000 });
+        if ((await urlInput.inputValue()) !== OSM_TILES) throw new Error(`default tile URL "${await urlInput.inputValue()}"`);
+        await page.waitForFunction(() => /© OpenStreetMap contributors/.test(document.querySelector('.leaflet-control-attribution')?.textContent ?? ''), null, { timeout: 5_000 }).catch(() => {
+          throw new Error('no "© OpenStreetMap contributors" in the attribution with the default URL');
+        });
+        await page.waitForTimeout(500);
+        if (!osm) throw new Error('no OpenStreetMap tile requested with the default URL');
+
+        // The local tile server: light-green tiles under the outlines.
+        const before = await served();
+        const local = `${TILES_URL}/tiles/{z}/{x}/{y}.png`;
+        await urlInput.fill(local);
+        await page.getByTestId('map-tiles-apply').click();
+        await page.waitForFunction((u) => [...document.querySelectorAll('img.leaflet-tile-loaded')].some((i) => i.src.startsWith(u)), TILES_URL, { timeout: 10_000 }).catch(() => {
+          throw new Error(`no img.leaflet-tile-loaded from ${TILES_URL} within 10 s`);
+        });
+        await page.getByTestId('map-tiles-offline').waitFor({ state: 'detached', timeout: 5_000 }).catch(() => {
+          throw new Error('"not reachable" note still shown after tiles loaded');
+        });
+        const on = await tileState();
+        const count = (await served()) - before;
+        if (count < 1) throw new Error(`the tile server saw ${count} tile request(s)`);
+        if (!on.below) throw new Error('tile pane not beneath the overlay pane (outlines)');
+        if (!on.land) throw new Error('offline outlines gone with the tiles on');
+        if (on.landFill !== '0') throw new Error(`land fill-opacity ${on.landFill} over reachable tiles (expected 0: outlines only)`);
+        const host = new URL(TILES_URL).host;
+        if (!on.attribution.includes(`Map tiles: ${host}`) || on.attribution.includes('OpenStreetMap')) throw new Error(`attribution "${on.attribution}"`);
+        if (!on.note.includes(`Map tiles: ${host}`)) throw new Error(`attribution line under the map: "${on.note.trim()}"`);
+        if ((await page.evaluate(() => localStorage.getItem('purehealth.mapTilesUrl'))) !== local) throw new Error('purehealth.mapTilesUrl not stored');
+        if ((await mapTiles()) !== 'on') throw new Error(`data-tiles=${await mapTiles()}`);
+        if (on.filter !== 'none') throw new Error(`tiles filtered in the light theme: ${on.filter}`);
+        await page.waitForTimeout(300); // Leaflet fades tiles in
+        await shot('map-tiles-light.png', false);
+        const dark = await withTheme('dark', async () => {
+          await shot('map-tiles-dark.png', false);
+          return (await tileState()).filter;
+        });
+        if (!/invert/.test(dark)) throw new Error(`dark-theme tile filter "${dark}"`);
+
+        // An invalid URL is named and changes nothing.
+        await urlInput.fill('https://tiles.example.org/{z}/{x}.png');
+        await page.getByTestId('map-tiles-apply').click();
+        const err = page.getByTestId('map-tiles-error');
+        await err.waitFor({ state: 'visible', timeout: 5_000 });
+        const errText = (await err.textContent()) ?? '';
+        if ((await err.getAttribute('data-problem')) !== 'missing' || !errText.includes('{y}')) throw new Error(`error for a URL without {y}: "${errText.trim()}"`);
+        const kept = await tileState();
+        if (!kept.loaded.length || !kept.loaded.every((u) => u.startsWith(TILES_URL))) throw new Error(`tiles after an invalid URL: ${kept.loaded.slice(0, 2).join(' ')}`);
+        if ((await page.evaluate(() => localStorage.getItem('purehealth.mapTilesUrl'))) !== local) throw new Error('an invalid URL was stored');
+
+        // Nothing listening: the note, and the offline map (land filled again).
+        const dead = `http://127.0.0.1:${await closedPort()}`;
+        deadTileOrigins.push(dead);
+        await urlInput.fill(`${dead}/tiles/{z}/{x}/{y}.png`);
+        await page.getByTestId('map-tiles-apply').click();
+        if (await err.count()) throw new Error('error still shown after a valid URL');
+        const note = page.getByTestId('map-tiles-offline');
+        await note.waitFor({ state: 'visible', timeout: 10_000 }).catch(() => {
+          throw new Error(`no map-tiles-offline note with ${dead} (closed port) within 10 s`);
+        });
+        const noteText = ((await note.textContent()) ?? '').trim();
+        if (!/not reachable/.test(noteText)) throw new Error(`offline note "${noteText}"`);
+        const down = await tileState();
+        if (!down.land || down.landFill !== '1') throw new Error(`offline map with unreachable tiles: ${down.land} land path(s), fill-opacity ${down.landFill}`);
+        if ((await mapTiles()) !== 'offline') throw new Error(`data-tiles=${await mapTiles()} with unreachable tiles`);
+        if (!(await page.locator(MAP_POINTS).count())) throw new Error('markers gone with unreachable tiles');
+
+        // Ticked and the URL survive a reload; unticking removes the tiles and their credit.
+        await page.reload({ waitUntil: 'domcontentloaded' });
+        await toggle.waitFor({ state: 'visible', timeout: 15_000 });
+        if (!(await toggle.isChecked())) throw new Error('Online map tiles unticked after a reload');
+        if ((await urlInput.inputValue()) !== `${dead}/tiles/{z}/{x}/{y}.png`) throw new Error(`tile URL after a reload: "${await urlInput.inputValue()}"`);
+        await toggle.uncheck();
+        await page.waitForFunction(() => !document.querySelector('.leaflet-tile-pane img'), null, { timeout: 5_000 });
+        const gone = await tileState();
+        if (/Map tiles|OpenStreetMap/.test(gone.attribution + gone.note)) throw new Error(`tile credit left after unticking: "${gone.attribution}"`);
+        if ((await page.evaluate(() => localStorage.getItem('purehealth.mapTiles'))) !== '0') throw new Error('purehealth.mapTiles not 0 after unticking');
+        return `${count} tile(s) served from ${host} under ${on.land} outline path(s); OpenStreetMap tried ${osm}× (no internet); missing {y} named; closed port → "${noteText}"; off again`;
+      } finally {
+        // Later steps and screenshots are offline-only whatever happened above.
+        await page.evaluate(() => {
+          localStorage.setItem('purehealth.mapTiles', '0');
+          localStorage.removeItem('purehealth.mapTilesUrl');
+        });
+        if (await toggle.isChecked({ timeout: 1_000 }).catch(() => false)) await toggle.uncheck();
+        await page.unroute('https://tile.openstreetmap.org/**');
+        await page.getByTestId('nav-list').click();
+        await rows.first().waitFor({ state: 'visible', timeout: 5_000 });
+      }
+    });
+  } else console.log('SKIP map online tiles (E2E_TILES_URL not set; scripts/test.sh serves tiles from tests/e2e/stac-replay.mjs)');
 
   await step('dark theme and Hindi (persisted)', async () => {
     await page.getByTestId('theme-select').selectOption('dark');

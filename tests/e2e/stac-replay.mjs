@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // A tiny STAC API + COG server replaying tests/fixtures/sources/s2_scene for the satellite
-// connector in the browser e2e run (no npm dependencies).
+// connector in the browser e2e run, which also serves the map's online tiles there (tiles.mjs; no
+// npm dependencies).
 //
 // Usage:   node tests/e2e/stac-replay.mjs [PORT] [--port-file FILE]
 //          (or STAC_REPLAY_PORT / STAC_REPLAY_PORT_FILE; port 0 or none = any free port)
@@ -11,6 +12,7 @@
 //                                 days as YYYYMMDD (filled in per request)
 //   GET /cogs/<scene>/<band>.tif  the fixture file, with HTTP Range (`bytes=a-b`, `a-`, `-n`): 206 +
 //                                 Content-Range (b clamped to the end), 416 when a ≥ size; no Range: 200
+//   GET /tiles/<z>/<x>/<y>.png    a 256×256 light-green PNG (counted); GET /tiles/count: {"tiles": n}
 //   anything else                 404
 // Prints "stac-replay listening on http://127.0.0.1:PORT", writes PORT to the port file once listening,
 // and logs one line per request.
@@ -18,6 +20,7 @@ import { createServer } from 'node:http';
 import { closeSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { serveTiles } from './tiles.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const FIXTURE = path.resolve(here, '../fixtures/sources/s2_scene');
@@ -126,6 +129,7 @@ const server = createServer((req, res) => {
       res.writeHead(200, { 'content-type': 'application/geo+json', 'content-length': Buffer.byteLength(body) });
       return res.end(body);
     }
+    if (serveTiles(req.method, url.pathname, res)) return;
     const file = (req.method === 'GET' || req.method === 'HEAD') && cogPath(url.pathname);
     if (file) return serveCog(req, res, file);
     notFound(res);

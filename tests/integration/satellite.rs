@@ -60,16 +60,8 @@ fn config(dir: &Path, base: &str) -> std::path::PathBuf {
     path
 }
 
-fn satellite_health(h: &Value) -> Value {
-    h["sources"]
-        .as_array()
-        .and_then(|a| a.iter().find(|s| s["id"] == "satellite"))
-        .cloned()
-        .unwrap_or(Value::Null)
-}
-
 async fn wait_satellite(hub: &Hub, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
-    satellite_health(&hub.wait_health(what, |h| pred(&satellite_health(h))).await)
+    hub.wait_source("satellite", what, pred).await
 }
 
 async fn start(dir: &Path, cfg: &Path) -> Hub {

@@ -48,17 +48,9 @@ fn cpcb_config(dir: &Path, base: &str, extra: &str) -> std::path::PathBuf {
     path
 }
 
-fn cpcb(h: &Value) -> Value {
-    h["sources"]
-        .as_array()
-        .and_then(|a| a.iter().find(|s| s["id"] == "cpcb"))
-        .cloned()
-        .unwrap_or(Value::Null)
-}
-
 /// Waits until the CPCB connector's health satisfies `pred`.
 async fn wait_cpcb(hub: &Hub, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
-    cpcb(&hub.wait_health(what, |h| pred(&cpcb(h))).await)
+    hub.wait_source("cpcb", what, pred).await
 }
 
 #[tokio::test]
@@ -226,7 +218,7 @@ async fn a_broken_certificate_reads_as_such_and_a_pinned_one_is_trusted() {
     );
     let polls = h["polls"].as_u64().unwrap();
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let h = cpcb(&hub.get("/health").await.unwrap());
+    let h = source_health(&hub.get("/health").await.unwrap(), "cpcb");
     assert_eq!(
         h["polls"].as_u64().unwrap(),
         polls,
@@ -387,13 +379,7 @@ async fn levels_weather_and_open_data_flow_through_the_hub_and_a_refusal_reads_a
     )
     .unwrap();
     let hub = Hub::with_config(dir.path(), &config).await;
-    let state_of = |h: &Value, id: &str| {
-        h["sources"]
-            .as_array()
-            .and_then(|a| a.iter().find(|s| s["id"] == id))
-            .map(|s| s["state"].clone())
-            .unwrap_or(Value::Null)
-    };
+    let state_of = |h: &Value, id: &str| source_health(h, id)["state"].clone();
     let h = hub
         .wait_health("all four connectors polled", |h| {
             state_of(h, "cwc") == "ok"
@@ -402,12 +388,7 @@ async fn levels_weather_and_open_data_flow_through_the_hub_and_a_refusal_reads_a
                 && state_of(h, "imd") == "not_authorised"
         })
         .await;
-    let imd = h["sources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == "imd")
-        .unwrap();
+    let imd = &source_health(&h, "imd");
     assert!(
         imd["reason"]
             .as_str()
@@ -482,12 +463,7 @@ async fn levels_weather_and_open_data_flow_through_the_hub_and_a_refusal_reads_a
     assert_eq!(st["latest"]["dissolved_oxygen"]["value"], 5.9, "{st}");
     assert_eq!(st["latest"]["dissolved_oxygen"]["source"], "api");
     let datagov = hub.get("/api/sources").await.unwrap();
-    let dg = datagov
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == "datagov")
-        .unwrap();
+    let dg = &source_health(&datagov, "datagov");
     assert!(dg["records_last"].as_u64().unwrap() >= 10, "{dg}");
 
     // The original river summary over whatever holds data: the river is read from the OGD

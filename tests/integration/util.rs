@@ -183,6 +183,16 @@ impl Hub {
         ws
     }
 
+    /// Waits until connector `id`'s entry in `/health` `sources` satisfies `pred`; returns it.
+    pub async fn wait_source(&self, id: &str, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        source_health(
+            &self
+                .wait_health(what, |h| pred(&source_health(h, id)))
+                .await,
+            id,
+        )
+    }
+
     /// Waits until `/health` satisfies `pred`.
     pub async fn wait_health(&self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
         let deadline = Instant::now() + Duration::from_secs(20);
@@ -228,6 +238,17 @@ impl Drop for Hub {
 }
 
 /// A mosquitto broker on a free port with persistence on; killed on drop.
+/// Connector `id`'s entry in a `/health` answer (`sources`) or a `/api/sources` array; `Null`
+/// when absent.
+pub fn source_health(h: &Value, id: &str) -> Value {
+    h.get("sources")
+        .unwrap_or(h)
+        .as_array()
+        .and_then(|a| a.iter().find(|s| s["id"] == id))
+        .cloned()
+        .unwrap_or(Value::Null)
+}
+
 pub struct Mosquitto {
     pub child: Child,
     pub port: u16,

@@ -198,17 +198,7 @@ describe('rivers preference', () => {
     expect(loadRiversPref(s)).toBe(false);
     saveRiversPref(true, s);
     expect(loadRiversPref(s)).toBe(true);
-    expect(loadRiversPref(null)).toBe(true);
-    const broken = {
-      getItem: () => {
-        throw new Error('denied');
-      },
-      setItem: () => {
-        throw new Error('denied');
-      },
-    };
-    expect(loadRiversPref(broken)).toBe(true);
-    expect(() => saveRiversPref(false, broken)).not.toThrow();
+    expect(loadRiversPref(null)).toBe(true); // storage failures: prefs.test.ts
   });
 });
 

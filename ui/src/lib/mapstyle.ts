@@ -2,6 +2,7 @@
 import type { CpcbClass, Station } from '../platform/types';
 import { classColour } from './format';
 import { statusOf, type StatusFilter } from './overview';
+import { flagPref } from './prefs';
 
 export type ColourMode = 'class' | 'status';
 
@@ -73,34 +74,10 @@ export function clusterSize(n: number): number {
   return n < 10 ? 30 : n < 100 ? 36 : n < 1000 ? 42 : 48;
 }
 
-type Store = Pick<Storage, 'getItem' | 'setItem'>;
-
 export const RIVERS_KEY = 'purehealth.mapRivers';
 
-function storage(): Store | null {
-  try {
-    return typeof localStorage === 'undefined' ? null : localStorage;
-  } catch {
-    return null;
-  }
-}
-
 /** The map's "Rivers" checkbox: on unless turned off. */
-export function loadRiversPref(s: Store | null = storage()): boolean {
-  try {
-    return s?.getItem(RIVERS_KEY) !== '0';
-  } catch {
-    return true;
-  }
-}
-
-export function saveRiversPref(on: boolean, s: Store | null = storage()): void {
-  try {
-    s?.setItem(RIVERS_KEY, on ? '1' : '0');
-  } catch {
-    // storage full or disabled: the choice lasts for this page only
-  }
-}
+export const { load: loadRiversPref, save: saveRiversPref } = flagPref(RIVERS_KEY, true);
 
 /** River lines: a darker blue on light land, a lighter one on dark land. */
 export function riverColour(land: string): string {

@@ -30,6 +30,10 @@ describe('trendText', () => {
   it('falls back to the per-day slope, then to "slope not available"', () => {
     expect(trendText(tr({ sen_slope_per_year: null, sen_slope_per_day: 0.0021 }))).toBe('Increasing, +0.0021 mg/L per day (p = 0.003, 240 days)');
     expect(trendText(tr({ sen_slope_per_year: null, sen_slope_per_day: null }))).toBe('Increasing, slope not available (p = 0.003, 240 days)');
+    // Tied values (pH in steps of 0.1): a significant trend with a Sen's slope of exactly 0.
+    expect(trendText(tr({ trend: 'decreasing', sen_slope_per_year: 0, sen_slope_per_day: 0 }))).toBe(
+      "Decreasing, Sen's slope 0: the changes are smaller than the data's resolution (p = 0.003, 240 days)",
+    );
   });
   it('no trend, insufficient data, unknown kinds', () => {
     expect(trendText(tr({ trend: 'no_trend', p_value: 0.4213 }))).toBe('No significant trend (p = 0.42, 240 days)');

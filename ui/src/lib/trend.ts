@@ -35,7 +35,10 @@ export function trendText(r: TrendReply): string {
   switch (r.trend) {
     case 'increasing':
     case 'decreasing': {
-      const rate = slopeText(r) ?? t('trend.noSlope');
+      // A significant trend with a Sen's slope of exactly 0 is what the median of pairwise slopes
+      // gives with many tied values (pH in steps of 0.1): say so rather than "0 per year".
+      const zero = r.sen_slope_per_year === 0 || (r.sen_slope_per_year == null && r.sen_slope_per_day === 0);
+      const rate = zero ? t('trend.zeroSlope') : (slopeText(r) ?? t('trend.noSlope'));
       return t(r.trend === 'increasing' ? 'trend.increasing' : 'trend.decreasing', { rate, p, days });
     }
     case 'no_trend':
