@@ -431,6 +431,30 @@ fn same_origin(headers: &axum::http::HeaderMap) -> bool {
     !host.is_empty() && origin_host.eq_ignore_ascii_case(host)
 }
 
+/// Whether the request's `Host` names this machine by a loopback name (`localhost`,
+/// `*.localhost`, `127.x.y.z`, `[::1]`). A page that reached a loopback peer under any other
+/// name may be a DNS-rebinding attack (a web site whose name now resolves to 127.0.0.1: its
+/// requests are "same-origin" with itself), so loopback trust needs a loopback name too.
+fn loopback_host(headers: &axum::http::HeaderMap) -> bool {
+    let Some(host) = headers
+        .get(axum::http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+    else {
+        // HTTP/1.0 without Host: nothing names another site.
+        return true;
+    };
+    let name = match host.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or(""),
+        None => host.rsplit_once(':').map_or(host, |(n, _)| n),
+    };
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    name == "localhost"
+        || name.ends_with(".localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.to_canonical().is_loopback())
+}
+
 /// Cross-origin access for pages served elsewhere: the app window (`tauri://localhost`,
 /// `http(s)://tauri.localhost`) and another hub's dashboard pointed at this hub. Any origin is
 /// mirrored because the guard, not CORS, decides who may act: reads are open anyway, and a
@@ -448,6 +472,7 @@ pub fn cors() -> tower_http::cors::CorsLayer {
 }
 
 const UNPAIRED: &str = "pair this device first (a code from Settings → Pair a device on the hub's screen, then POST /api/pair), or send Authorization: Bearer <token>";
+const UNPAIRED_HOST: &str = "this machine is trusted only under a loopback name (http://localhost:PORT or http://127.0.0.1:PORT), not under the name this request used, which another web site could point here (DNS rebinding): open the hub as localhost, or pair this device first (a code from Settings → Pair a device, then POST /api/pair) and send Authorization: Bearer <token>";
 const UNPAIRED_FOREIGN: &str = "this page comes from another origin, which is never trusted as this machine: pair this device first (a code from Settings → Pair a device on the hub's screen, then POST /api/pair) and send Authorization: Bearer <token>";
 
 /// Every request passes here: reads are open; anything that changes state (any method other
@@ -460,12 +485,14 @@ pub async fn guard(
     next: axum::middleware::Next,
 ) -> Response {
     let token = bearer(req.headers(), req.uri().query());
+    let peer_is_loopback = peer.ip().to_canonical().is_loopback();
     // A page from another origin is never "this machine": its browser may well run on the
     // hub's computer, and trusting loopback there would let any web site act through it
     // (CSRF, cross-site WebSocket). It may act only with a device token, which a browser never
     // attaches on its own. The WebSocket keeps these credentials for its alarm actions.
     let foreign = !same_origin(req.headers());
-    let peer = (!foreign).then_some(peer);
+    let named_elsewhere = !loopback_host(req.headers());
+    let peer = (!foreign && !named_elsewhere).then_some(peer);
     let caller = s.pairing.caller(peer, token.as_deref()).await;
     let reading = matches!(
         *req.method(),
@@ -480,13 +507,57 @@ pub async fn guard(
             StatusCode::UNAUTHORIZED,
             Json(json!({
                 "kind": "unauthorized",
-                "message": if foreign { UNPAIRED_FOREIGN } else { UNPAIRED },
+                "message": if foreign {
+                    UNPAIRED_FOREIGN
+                } else if named_elsewhere && peer_is_loopback {
+                    UNPAIRED_HOST
+                } else {
+                    UNPAIRED
+                },
             })),
         )
             .into_response();
     }
     req.extensions_mut().insert(caller);
     next.run(req).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn host(v: &str) -> axum::http::HeaderMap {
+        let mut h = axum::http::HeaderMap::new();
+        h.insert(axum::http::header::HOST, v.parse().unwrap());
+        h
+    }
+
+    #[test]
+    fn only_loopback_names_count_as_this_machine() {
+        for ok in [
+            "localhost:8080",
+            "LOCALHOST",
+            "localhost.:80",
+            "app.localhost:1",
+            "127.0.0.1:8080",
+            "127.8.9.1",
+            "[::1]:8080",
+            "[::ffff:127.0.0.1]:80",
+        ] {
+            assert!(loopback_host(&host(ok)), "{ok}");
+        }
+        for rebound in [
+            "evil.example:8080",
+            "localhost.evil.example",
+            "192.168.1.5:8080",
+            "[fe80::1]:80",
+            "hub-pc:8080",
+            "",
+        ] {
+            assert!(!loopback_host(&host(rebound)), "{rebound}");
+        }
+        assert!(loopback_host(&axum::http::HeaderMap::new()));
+    }
 }
 
 #[derive(Deserialize)]

@@ -407,7 +407,7 @@ impl Registry {
             "highest_flood_level": levels.highest_flood_level,
             "level": level.map(|r| r.value),
             "observed_at": level.map(|r| fmt_time(crate::live::from_ms(r.ts_ms))),
-            "status": format!("{status:?}"),
+            "status": status,
             "gauge_height_not_compared": newest(crate::model::Parameter::GaugeHeight).is_some(),
         })
     }

@@ -154,6 +154,31 @@ async fn foreign_origins_read_and_pair_but_act_only_with_a_token() {
     let other_name = format!("http://localhost:{}", hub.http);
     let (status, _, _) = request_as(post.clone(), &ack, Some(&other_name), None, None).await;
     assert_eq!(status, 401);
+    // DNS rebinding: a web site whose name now resolves to 127.0.0.1 is "same-origin" with
+    // itself, but a loopback peer is trusted only under a loopback name.
+    let rebound = format!("evil.example:{}", hub.http);
+    let as_host = |host: &str, origin: Option<String>| {
+        let mut r = reqwest::Client::new().post(&ack).header("Host", host);
+        if let Some(o) = origin {
+            r = r.header("Origin", o);
+        }
+        r.send()
+    };
+    let resp = as_host(&rebound, Some(format!("http://{rebound}")))
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 401);
+    let body: Value = resp.json().await.unwrap();
+    assert!(
+        body["message"].as_str().unwrap().contains("DNS rebinding"),
+        "{body}"
+    );
+    let resp = as_host(&rebound, None).await.unwrap();
+    assert_eq!(resp.status().as_u16(), 401, "no Origin, rebound Host");
+    let resp = as_host(&format!("localhost:{}", hub.http), None)
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 404, "localhost is this machine");
 
     // Pairing works cross-origin: the code comes from the hub's own screen (loopback).
     let (status, _, start) =

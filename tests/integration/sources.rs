@@ -419,7 +419,7 @@ async fn levels_weather_and_open_data_flow_through_the_hub_and_a_refusal_reads_a
         .clone();
     assert_eq!(level["value"], 205.41, "{level}");
     assert_eq!(level["connector"], "cwc");
-    assert_eq!(c["flood"]["status"], "AboveDanger", "{c}");
+    assert_eq!(c["flood"]["status"], "above_danger", "{c}");
     assert_eq!(c["flood"]["danger_level"], 205.33);
     assert_eq!(c["metadata"]["river"], "Yamuna", "{c}");
     let st = hub.get("/api/stations/015-UYDDEL").await.unwrap();

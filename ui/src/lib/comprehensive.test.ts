@@ -69,7 +69,7 @@ describe('unified view model', () => {
   });
 
   it('is not empty with only a flood status or a bulletin', () => {
-    const flood = { warning_level: 1, danger_level: 2, highest_flood_level: 3, level: null, observed_at: null, status: 'NotComparable', gauge_height_not_compared: true };
+    const flood = { warning_level: 1, danger_level: 2, highest_flood_level: 3, level: null, observed_at: null, status: 'not_comparable', gauge_height_not_compared: true };
     expect(isCompEmpty(reply({ flood }))).toBe(false);
     expect(isCompEmpty(reply({ district_bulletins: { warnings: { date: '2026-11-27', days: [] } } }))).toBe(true);
     expect(bulletinParts(reply({ district_bulletins: { rainfall: { district: 'Pune' }, warnings: { date: null, days: [{ codes: [1], warnings: ['No warning'], colour: 'green' }] } } }))).toEqual([
@@ -90,8 +90,11 @@ describe('unified view model', () => {
   });
 
   it('classifies flood statuses', () => {
-    expect(['Normal', 'AboveWarning', 'AboveDanger', 'AboveHfl', 'NotComparable', 'x'].map(floodLevel)).toEqual(['ok', 'warn', 'crit', 'crit', 'off', 'off']);
-    expect(floodStatusLabel('AboveDanger')).toBe('Above danger level');
+    expect(['normal', 'above_warning', 'above_danger', 'above_hfl', 'not_comparable', 'x'].map(floodLevel)).toEqual(['ok', 'warn', 'crit', 'crit', 'off', 'off']);
+    expect(floodStatusLabel('above_danger')).toBe('Above danger level');
+    // An older hub's spelling reads the same.
+    expect(['Normal', 'AboveWarning', 'AboveHfl', 'NotComparable'].map(floodLevel)).toEqual(['ok', 'warn', 'crit', 'off']);
+    expect(floodStatusLabel('AboveWarning')).toBe('Above warning level');
     expect(floodStatusLabel('Whatever')).toBe('Whatever');
   });
 

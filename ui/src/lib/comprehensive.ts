@@ -51,21 +51,26 @@ export function sourceLabel(source: string | null | undefined): string {
   return source && hasMessage(k) ? t(k) : source || '';
 }
 
-/** Translated CWC level status (`Normal`, `AboveWarning`, …). */
+/** `above_warning` from this hub, also from an older hub's `AboveWarning`. */
+export function floodStatusKey(status: string): string {
+  return status.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+}
+
+/** Translated CWC level status (`normal`, `above_warning`, …). */
 export function floodStatusLabel(status: string): string {
-  const k = `flood.status.${status}`;
+  const k = `flood.status.${floodStatusKey(status)}`;
   return hasMessage(k) ? t(k) : status;
 }
 
 /** Colour level of a flood status. */
 export function floodLevel(status: string): 'ok' | 'warn' | 'crit' | 'off' {
-  switch (status) {
-    case 'Normal':
+  switch (floodStatusKey(status)) {
+    case 'normal':
       return 'ok';
-    case 'AboveWarning':
+    case 'above_warning':
       return 'warn';
-    case 'AboveDanger':
-    case 'AboveHfl':
+    case 'above_danger':
+    case 'above_hfl':
       return 'crit';
     default:
       return 'off';

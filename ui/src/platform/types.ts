@@ -395,7 +395,7 @@ export interface CompField extends Partial<CompEntry> {
   sources: CompEntry[];
 }
 
-export type FloodStatusKind = 'Normal' | 'AboveWarning' | 'AboveDanger' | 'AboveHfl' | 'NotComparable';
+export type FloodStatusKind = 'normal' | 'above_warning' | 'above_danger' | 'above_hfl' | 'not_comparable';
 
 /** The newest water level (m above MSL) against the station's CWC levels. */
 export interface FloodStatus {
