@@ -522,44 +522,6 @@ pub async fn guard(
     next.run(req).await
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn host(v: &str) -> axum::http::HeaderMap {
-        let mut h = axum::http::HeaderMap::new();
-        h.insert(axum::http::header::HOST, v.parse().unwrap());
-        h
-    }
-
-    #[test]
-    fn only_loopback_names_count_as_this_machine() {
-        for ok in [
-            "localhost:8080",
-            "LOCALHOST",
-            "localhost.:80",
-            "app.localhost:1",
-            "127.0.0.1:8080",
-            "127.8.9.1",
-            "[::1]:8080",
-            "[::ffff:127.0.0.1]:80",
-        ] {
-            assert!(loopback_host(&host(ok)), "{ok}");
-        }
-        for rebound in [
-            "evil.example:8080",
-            "localhost.evil.example",
-            "192.168.1.5:8080",
-            "[fe80::1]:80",
-            "hub-pc:8080",
-            "",
-        ] {
-            assert!(!loopback_host(&host(rebound)), "{rebound}");
-        }
-        assert!(loopback_host(&axum::http::HeaderMap::new()));
-    }
-}
-
 #[derive(Deserialize)]
 pub struct PairBody {
     code: String,
@@ -717,7 +679,7 @@ pub async fn forecast_verification(
 
 #[cfg(test)]
 mod tests {
-    use super::same_origin;
+    use super::{loopback_host, same_origin};
     use axum::http::{HeaderMap, HeaderValue, header};
 
     fn headers(origin: Option<HeaderValue>) -> HeaderMap {
@@ -750,5 +712,38 @@ mod tests {
         // An Origin that is not text is not "no Origin".
         let odd = HeaderValue::from_bytes(b"http://\xff:8080").unwrap();
         assert!(!same_origin(&headers(Some(odd))));
+    }
+
+    fn host(v: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(header::HOST, v.parse().unwrap());
+        h
+    }
+
+    #[test]
+    fn only_loopback_names_count_as_this_machine() {
+        for ok in [
+            "localhost:8080",
+            "LOCALHOST",
+            "localhost.:80",
+            "app.localhost:1",
+            "127.0.0.1:8080",
+            "127.8.9.1",
+            "[::1]:8080",
+            "[::ffff:127.0.0.1]:80",
+        ] {
+            assert!(loopback_host(&host(ok)), "{ok}");
+        }
+        for rebound in [
+            "evil.example:8080",
+            "localhost.evil.example",
+            "192.168.1.5:8080",
+            "[fe80::1]:80",
+            "hub-pc:8080",
+            "",
+        ] {
+            assert!(!loopback_host(&host(rebound)), "{rebound}");
+        }
+        assert!(loopback_host(&HeaderMap::new()));
     }
 }

@@ -147,13 +147,23 @@ try {
       // Displayed on the daemon...
       await poll('notification displayed', 20_000, async () =>
         Number(execFileSync('dunstctl', ['count', 'displayed']).toString().trim()) >= 1);
-      // ...its default action ("Acknowledge") acknowledges the alarm in the app's core.
-      execFileSync('dunstctl', ['action', '0']);
+      // ...its default action ("Acknowledge") acknowledges the alarm in the app's core. Another
+      // alarm's notification (the demo's) may be on top: act on the topmost, and if that was not
+      // ours, close it so that ours comes up.
       const hub = `http://${process.env.PUREHEALTH_LISTEN}`;
-      let acked = null;
-      await poll('alarm acknowledged by the notification action', 15_000, async () => {
+      const ours = async () => {
         const list = await (await fetch(`${hub}/api/alerts?state=acknowledged`)).json();
-        acked = list.find((a) => a.station_id === 'tauri-e2e-river' && a.acknowledged_by === 'desktop notification');
+        return list.find((a) => a.station_id === 'tauri-e2e-river' && a.acknowledged_by === 'desktop notification');
+      };
+      let acked = null;
+      await poll('alarm acknowledged by the notification action', 20_000, async () => {
+        acked = await ours();
+        if (acked) return true;
+        if (Number(execFileSync('dunstctl', ['count', 'displayed']).toString().trim()) < 1) return false;
+        execFileSync('dunstctl', ['action', '0']);
+        await sleep(700);
+        acked = await ours();
+        if (!acked) execFileSync('dunstctl', ['close']);
         return Boolean(acked);
       });
       // Displayed notifications enter the history once closed (critical ones never time out).
