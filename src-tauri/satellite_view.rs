@@ -8,6 +8,8 @@ use crate::pipeline::Core;
 use crate::store::{Point, SatelliteRow};
 use chrono::Utc;
 use serde_json::{Map, Value, json};
+use std::cmp::Reverse;
+use std::collections::BTreeMap;
 
 /// An in-situ value counts as "at the overpass" within this many hours of it.
 pub const IN_SITU_WINDOW_H: i64 = 6;
@@ -26,31 +28,32 @@ pub fn in_situ_parameter(product: &str) -> Option<Parameter> {
 
 /// Groups rows (any order) into scenes, newest first.
 pub fn scenes(rows: &[SatelliteRow]) -> Vec<Value> {
-    let mut by_scene: Vec<(&str, Vec<&SatelliteRow>)> = Vec::new();
+    let mut by_scene: BTreeMap<(Reverse<i64>, &str), Vec<&SatelliteRow>> = BTreeMap::new();
     for r in rows {
-        match by_scene.iter_mut().find(|(id, _)| *id == r.scene_id) {
-            Some((_, v)) => v.push(r),
-            None => by_scene.push((&r.scene_id, vec![r])),
-        }
+        by_scene
+            .entry((Reverse(r.acquired_ms), &r.scene_id))
+            .or_default()
+            .push(r);
     }
-    by_scene.sort_by_key(|(id, v)| (std::cmp::Reverse(v[0].acquired_ms), *id));
     by_scene
         .into_iter()
-        .map(|(id, v)| {
+        .map(|((_, id), v)| {
             let first = v[0];
-            let mut values = Map::new();
-            for r in &v {
-                values.insert(
-                    r.product.clone(),
-                    json!({
-                        "algorithm": r.algorithm,
-                        "unit": r.unit,
-                        "value": r.value,
-                        "valid_pixels": r.valid_pixels,
-                        "adjacency": r.adjacency,
-                    }),
-                );
-            }
+            let values: Map<String, Value> = v
+                .iter()
+                .map(|r| {
+                    (
+                        r.product.clone(),
+                        json!({
+                            "algorithm": r.algorithm,
+                            "unit": r.unit,
+                            "value": r.value,
+                            "valid_pixels": r.valid_pixels,
+                            "adjacency": r.adjacency,
+                        }),
+                    )
+                })
+                .collect();
             json!({
                 "scene_id": id,
                 "acquired_at": fmt_time(crate::live::from_ms(first.acquired_ms)),

@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import { memStorage } from '../testing/memStorage';
 import type { Alarm, AlarmState } from '../platform/types';
 import { RpcError } from '../platform/types';
 import { AlarmStore, OPERATOR_KEY, affectsAlarms, frameInfo, loadOperator, saveOperator, type AlarmApi } from './alarms.svelte';
@@ -26,10 +27,7 @@ function alarm(id: number, state: AlarmState, extra: Partial<Alarm> = {}): Alarm
   };
 }
 
-function memStore(init: Record<string, string> = {}) {
-  const m = new Map(Object.entries(init));
-  return { getItem: (k: string) => m.get(k) ?? null, setItem: (k: string, v: string) => void m.set(k, v), m };
-}
+const memStore = memStorage;
 
 function fakeApi(db: Alarm[]) {
   const api = {

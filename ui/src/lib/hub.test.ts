@@ -1,22 +1,13 @@
 import { describe, expect, it, vi } from 'vitest';
 import { HUB_KEY, HubProbeError, TOKENS_KEY, createHubChoice, createHubTokens, hubLabel, parseHubAddress, probeHub } from './hub';
 import { TOKEN_KEY } from './pairing';
+import { memStorage } from '../testing/memStorage';
 
 const A = 'http://192.168.1.20:8080';
 const B = 'http://hub.local:8080';
 const PAGE = 'http://127.0.0.1:8080';
 const TOKEN_A = 'a'.repeat(64);
 const TOKEN_B = 'b'.repeat(64);
-
-function memStorage(init: Record<string, string> = {}) {
-  const m = new Map(Object.entries(init));
-  return {
-    getItem: (k: string) => m.get(k) ?? null,
-    setItem: (k: string, v: string) => void m.set(k, v),
-    removeItem: (k: string) => void m.delete(k),
-    m,
-  };
-}
 
 describe('parseHubAddress', () => {
   const origin = (raw: string) => {

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { memStorage } from '../testing/memStorage';
 import { flagPref, loadFlag, loadText, saveFlag, saveText } from './prefs';
 
 const memory = () => {
-  const m = new Map<string, string>();
-  return { m, s: { getItem: (k: string) => m.get(k) ?? null, setItem: (k: string, v: string) => void m.set(k, v) } };
+  const s = memStorage();
+  return { m: s.m, s };
 };
 const broken = {
   getItem: (): string | null => {

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { memStorage } from '../testing/memStorage';
 import {
   ALARM_SOUND_KEY,
   CONDUCTIVITY_UNIT_KEY,
@@ -26,10 +27,7 @@ import {
 } from './settings.svelte';
 import { getLocale, setLocale } from './i18n';
 
-function memory(init: Record<string, string> = {}) {
-  const m = new Map(Object.entries(init));
-  return { getItem: (k: string) => m.get(k) ?? null, setItem: (k: string, v: string) => void m.set(k, v), m };
-}
+const memory = memStorage;
 
 afterEach(() => setLocale('en'));
 

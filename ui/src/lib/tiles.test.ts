@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { memStorage } from '../testing/memStorage';
 import {
   checkTileUrl,
   escapeHtml,
@@ -16,8 +17,8 @@ import {
 } from './tiles';
 
 const memory = () => {
-  const m = new Map<string, string>();
-  return { m, s: { getItem: (k: string) => m.get(k) ?? null, setItem: (k: string, v: string) => void m.set(k, v) } };
+  const s = memStorage();
+  return { m: s.m, s };
 };
 
 describe('checkTileUrl', () => {

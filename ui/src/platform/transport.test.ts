@@ -4,22 +4,13 @@ import { createTransport, type TransportDeps, type WsFactoryOptions } from './tr
 import { createWsBackend, type SocketLike } from './ws';
 import type { Backend, ConnectionState, HubMessage, MessageHandler } from './types';
 import { createHubChoice, createHubTokens, HUB_KEY } from '../lib/hub';
+import { memStorage } from '../testing/memStorage';
 
 const PAGE = 'http://127.0.0.1:8080';
 const A = 'http://192.168.1.20:8080';
 const B = 'http://localhost:8080';
 const TOKEN_PAGE = 'p'.repeat(64);
 const TOKEN_A = 'a'.repeat(64);
-
-function memStorage(init: Record<string, string> = {}) {
-  const m = new Map(Object.entries(init));
-  return {
-    getItem: (k: string) => m.get(k) ?? null,
-    setItem: (k: string, v: string) => void m.set(k, v),
-    removeItem: (k: string) => void m.delete(k),
-    m,
-  };
-}
 
 /** A fake backend recording its subscribers, reconnects and stop. */
 function fakeBackend(label: string) {
