@@ -148,8 +148,8 @@ try {
       await poll('notification displayed', 20_000, async () =>
         Number(execFileSync('dunstctl', ['count', 'displayed']).toString().trim()) >= 1);
       // ...its default action ("Acknowledge") acknowledges the alarm in the app's core. Another
-      // alarm's notification (the demo's) may be on top: act on the topmost, and if that was not
-      // ours, close it so that ours comes up.
+      // alarm's notification (the demo's) may be on top: act on the topmost until ours is
+      // acknowledged (acting closes a notification, so the next one comes up).
       const hub = `http://${process.env.PUREHEALTH_LISTEN}`;
       const ours = async () => {
         const list = await (await fetch(`${hub}/api/alerts?state=acknowledged`)).json();
@@ -163,7 +163,6 @@ try {
         execFileSync('dunstctl', ['action', '0']);
         await sleep(700);
         acked = await ours();
-        if (!acked) execFileSync('dunstctl', ['close']);
         return Boolean(acked);
       });
       // Displayed notifications enter the history once closed (critical ones never time out).
